@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One target per concept; data flows ONNX -> Graph -> Quantization -> Engine -> (Kernels + Tuning)
+// -> CUDARuntime / CPUKernels. Everything but running kernels on a GPU builds and tests without one.
+let package = Package(
+    name: "Q3D",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "q3d", targets: ["q3d"]),
+        .library(name: "Q3D", targets: ["Tensors", "ConvGeometry", "CPUKernels", "CUDARuntime", "Kernels"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "Tensors"),
+        .target(name: "ConvGeometry"),
+        .target(name: "CCPUKernels"),
+        .target(name: "CPUKernels", dependencies: ["Tensors", "ConvGeometry", "CCPUKernels"]),
+        .target(name: "CCUDA", linkerSettings: [.linkedLibrary("dl")]),
+        .target(name: "CUDARuntime", dependencies: ["CCUDA"]),
+        .target(name: "Kernels", dependencies: ["ConvGeometry", "Tensors"]),
+        .executableTarget(
+            name: "q3d",
+            dependencies: [
+                "Tensors", "ConvGeometry", "CPUKernels", "CUDARuntime", "Kernels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "ConvGeometryTests", dependencies: ["ConvGeometry"]),
+        .testTarget(name: "CPUKernelsTests", dependencies: ["CPUKernels", "Tensors", "ConvGeometry"]),
+        .testTarget(name: "CUDARuntimeTests", dependencies: ["CUDARuntime"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CUDARuntime", "CPUKernels", "ConvGeometry", "Tensors"]),
+    ]
+)

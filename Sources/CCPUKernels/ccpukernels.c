@@ -1,0 +1,1 @@
+#include "ccpukernels.h"

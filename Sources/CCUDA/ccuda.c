@@ -1,0 +1,1 @@
+#include "ccuda.h"

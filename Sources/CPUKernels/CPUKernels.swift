@@ -1,0 +1,1 @@
+// The CPUKernels module; see shared/STYLE.md for what it holds.

@@ -1,0 +1,1 @@
+// The CUDARuntime module; see shared/STYLE.md for what it holds.

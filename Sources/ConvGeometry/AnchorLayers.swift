@@ -1,0 +1,45 @@
+/// A named convolution that Q3D is measured on.
+public struct NamedConv3D: Sendable {
+    public let name: String
+    public let parameters: Conv3DParameters
+
+    public init(_ name: String, _ parameters: Conv3DParameters) {
+        self.name = name
+        self.parameters = parameters
+    }
+}
+
+/// The benchmark layers of `shared/ANCHORS.md`: the R3D-18 stem and stages, the factored R(2+1)D
+/// convolutions, an I3D pointwise convolution and a 3D U-Net level, at the batch given there.
+public enum AnchorLayers {
+    public static func all(batch: Int? = nil) -> [NamedConv3D] {
+        func conv(
+            _ name: String, _ n: Int, _ c: Int, _ k: Int, _ dhw: Extent3, _ kernel: Extent3,
+            stride: Extent3 = Extent3(uniform: 1), pad: Extent3
+        ) -> NamedConv3D {
+            // The values below are fixed and valid; a failure here is a programming error in this table.
+            let p = try! Conv3DParameters(
+                batch: batch ?? n, inputChannels: c, outputChannels: k, input: dhw, kernel: kernel,
+                stride: stride, padding: .explicit(Padding3D(symmetric: pad)))
+            return NamedConv3D(name, p)
+        }
+        let k3 = Extent3(uniform: 3)
+        let p1 = Extent3(uniform: 1)
+        return [
+            conv("r3d.stem", 8, 3, 64, Extent3(16, 112, 112), Extent3(3, 7, 7), stride: Extent3(1, 2, 2), pad: Extent3(1, 3, 3)),
+            conv("r3d.l1", 8, 64, 64, Extent3(16, 56, 56), k3, pad: p1),
+            conv("r3d.l2", 8, 128, 128, Extent3(8, 28, 28), k3, pad: p1),
+            conv("r3d.l3", 8, 256, 256, Extent3(4, 14, 14), k3, pad: p1),
+            conv("r3d.l4", 8, 512, 512, Extent3(2, 7, 7), k3, pad: p1),
+            conv("r2p1d.s", 8, 64, 144, Extent3(16, 56, 56), Extent3(1, 3, 3), pad: Extent3(0, 1, 1)),
+            conv("r2p1d.t", 8, 144, 64, Extent3(16, 56, 56), Extent3(3, 1, 1), pad: Extent3(1, 0, 0)),
+            conv("i3d.pw", 8, 256, 64, Extent3(8, 28, 28), Extent3(uniform: 1), pad: Extent3(uniform: 0)),
+            conv("unet.64", 1, 64, 64, Extent3(64, 64, 64), k3, pad: p1),
+        ]
+    }
+
+    /// The layer called `name`, or nil.
+    public static func named(_ name: String, batch: Int? = nil) -> NamedConv3D? {
+        all(batch: batch).first { $0.name == name }
+    }
+}

@@ -1,0 +1,1 @@
+// The Kernels module; see shared/STYLE.md for what it holds.
