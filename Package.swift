@@ -8,7 +8,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "q3d", targets: ["q3d"]),
-        .library(name: "Q3D", targets: ["Tensors", "ConvGeometry", "CPUKernels", "CUDARuntime", "Kernels"]),
+        .library(name: "Q3D", targets: ["Tensors", "ConvGeometry", "CPUKernels", "CUDARuntime", "Kernels", "Engine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -21,10 +21,11 @@ let package = Package(
         .target(name: "CCUDA", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CUDARuntime", dependencies: ["CCUDA"]),
         .target(name: "Kernels", dependencies: ["ConvGeometry", "Tensors"]),
+        .target(name: "Engine", dependencies: ["Tensors", "ConvGeometry", "CPUKernels", "CUDARuntime", "Kernels"]),
         .executableTarget(
             name: "q3d",
             dependencies: [
-                "Tensors", "ConvGeometry", "CPUKernels", "CUDARuntime", "Kernels",
+                "Tensors", "ConvGeometry", "CPUKernels", "CUDARuntime", "Kernels", "Engine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -32,6 +33,7 @@ let package = Package(
         .testTarget(name: "ConvGeometryTests", dependencies: ["ConvGeometry"]),
         .testTarget(name: "CPUKernelsTests", dependencies: ["CPUKernels", "Tensors", "ConvGeometry"]),
         .testTarget(name: "CUDARuntimeTests", dependencies: ["CUDARuntime"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Tensors", "ConvGeometry", "CPUKernels", "Kernels", "CUDARuntime"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CUDARuntime", "CPUKernels", "ConvGeometry", "Tensors"]),
     ]
 )

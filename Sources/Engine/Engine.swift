@@ -1,0 +1,1 @@
+// The Engine module; see shared/STYLE.md for what it holds.
