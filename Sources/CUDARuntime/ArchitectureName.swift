@@ -23,12 +23,12 @@ struct ArchitectureName: Hashable, Sendable {
     /// Whether an NVRTC of `version` that lists `architectures` (plain numbers, as
     /// `nvrtcGetSupportedArchs` gives them) can compile for this architecture. The suffixed variants are
     /// not listed: `a` exists from sm_90 on, `f` from sm_100 on and NVRTC 12.9.
-    func isSupported(by version: NVRTCVersion, architectures: [Int]) -> Bool {
+    func isSupported(by version: CUDAVersion, architectures: [Int]) -> Bool {
         guard architectures.contains(number) else { return false }
         switch suffix {
         case nil: return true
         case "a": return number >= 90
-        default: return number >= 100 && version >= NVRTCVersion(major: 12, minor: 9)
+        default: return number >= 100 && version >= CUDAVersion(major: 12, minor: 9)
         }
     }
 }

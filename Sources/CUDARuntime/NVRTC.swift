@@ -2,8 +2,10 @@ import CCUDA
 
 /// Run-time compilation of CUDA C++ to CUBIN with NVRTC.
 ///
-/// NVRTC is loaded at run time (see ``NVRTCDiscovery`` for where it is looked for); a machine without
-/// one builds Q3D and fails here with ``CUDAError/nvrtcNotFound(searched:)``. Each architecture is
+/// NVRTC is loaded at run time: the library `$Q3D_NVRTC` names, else every one found among pip's
+/// NVRTC wheels (nvidia-cuda-nvrtc, nvidia-cuda-nvrtc-cu12) and the system's libraries; ``searched()``
+/// says where it looked. A machine without one builds Q3D and fails here with
+/// ``CUDAError/nvrtcNotFound(searched:)``. Each architecture is
 /// compiled by the newest NVRTC that supports it, so sm_61 goes to a 12.x library when the newest is 13.x.
 ///
 /// ```swift
@@ -59,8 +61,7 @@ extension NVRTCLibrary {
     public func compile(
         source: String, name: String, arch: String, options: [String] = []
     ) throws(CUDAError) -> CompiledKernel {
-        guard supports(arch) else {
-            _ = try ArchitectureName(parsing: arch)
+        guard try ArchitectureName(parsing: arch).isSupported(by: version, architectures: architectures) else {
             throw .archNotSupported(arch: arch, available: [(path, architectures)])
         }
         let program = try NVRTCProgram(library: self, source: source, name: name)

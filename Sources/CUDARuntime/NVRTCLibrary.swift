@@ -15,7 +15,7 @@ import Darwin
 public struct NVRTCLibrary: Sendable, CustomStringConvertible {
     /// The path it was loaded from (or the bare library name the dynamic loader resolved).
     public let path: String
-    public let version: NVRTCVersion
+    public let version: CUDAVersion
     /// The compute capabilities it compiles for, as `nvrtcGetSupportedArchs` lists them: 61, 80, 90, ...
     /// The `a` and `f` variants (sm_90a) are not listed; ``supports(_:)`` knows them.
     public let architectures: [Int]
@@ -53,7 +53,7 @@ public struct NVRTCLibrary: Sendable, CustomStringConvertible {
         }
         return .success(
             NVRTCLibrary(
-                path: path, version: NVRTCVersion(major: Int(major), minor: Int(minor)),
+                path: path, version: CUDAVersion(major: Int(major), minor: Int(minor)),
                 architectures: architectures.map(Int.init).sorted(), entryPoints: entryPoints))
     }
 

@@ -4,7 +4,8 @@ import XCTest
 
 final class NVRTCDiscoveryTests: XCTestCase {
     func testPinnedLibraryIsTheOnlyOneConsidered() throws {
-        let library = try XCTUnwrap(try requireNVRTC().last)
+        let libraries = try requireNVRTC()
+        let library = try XCTUnwrap(libraries.last)
         let discovery = NVRTCDiscovery(environment: { $0 == "Q3D_NVRTC" ? library.path : nil })
         XCTAssertEqual(discovery.libraries.map(\.path), [library.path])
         XCTAssertEqual(discovery.libraries.first?.version, library.version)

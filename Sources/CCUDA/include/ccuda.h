@@ -23,10 +23,7 @@ typedef struct ccuda_function_opaque *_Nullable ccuda_function;
 typedef struct ccuda_stream_opaque *_Nullable ccuda_stream;
 typedef struct ccuda_event_opaque *_Nullable ccuda_event;
 
-enum {
-    CCUDA_SUCCESS = 0,
-    CCUDA_ERROR_NO_DEVICE = 100,
-};
+enum { CCUDA_SUCCESS = 0 };
 
 /// The version whose semantics Q3D asks `cuGetProcAddress` for (12.0): it picks the matching
 /// variant (`cuMemAlloc_v2`, `cuStreamDestroy_v2`, ...) of each base name.
