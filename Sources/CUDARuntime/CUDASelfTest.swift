@@ -4,7 +4,7 @@
 ///
 /// ```swift
 /// let result = try CUDASelfTest.run()
-/// print(result.passed ? "ok" : "\(result.mismatches) mismatches, first at \(result.firstMismatch!)")
+/// print(result.passed ? "ok" : "\(result.mismatches) of \(result.count) wrong (seed \(result.seed))")
 /// ```
 public enum CUDASelfTest {
     /// The kernel: `out[i] = dp4a(a[i], b[i], bias[i])`, four int8 products added to an int32 — the
