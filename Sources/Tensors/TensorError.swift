@@ -11,6 +11,10 @@ public enum TensorError: Error, Equatable, Sendable, CustomStringConvertible {
     case outOfRange(name: String, value: Int, expected: ClosedRange<Int>)
     /// A logical channel count that cannot describe the physical tensor it is meant to unpack.
     case channelCountMismatch(name: String, value: Int, expected: ClosedRange<Int>, layout: String, shape: [Int])
+    /// A type-erased tensor holds another element type than the one asked for.
+    case dtypeMismatch(expected: DType, actual: DType)
+    /// A file could not be read or written.
+    case file(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -33,6 +37,10 @@ public enum TensorError: Error, Equatable, Sendable, CustomStringConvertible {
             let range = expected.lowerBound == expected.upperBound
                 ? "\(expected.lowerBound)" : "\(expected.lowerBound)...\(expected.upperBound)"
             return "\(name) \(value) cannot be unpacked from a \(layout) tensor of shape \(shape); expected \(range)"
+        case let .dtypeMismatch(expected, actual):
+            return "expected a tensor of \(expected), got \(actual)"
+        case let .file(path, reason):
+            return "\(path): \(reason)"
         }
     }
 }
