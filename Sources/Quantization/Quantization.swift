@@ -1,0 +1,1 @@
+// The Quantization module; see shared/STYLE.md for what it holds.
