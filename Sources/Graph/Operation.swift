@@ -33,6 +33,7 @@ public enum Operation: Hashable, Sendable {
     case gemm(GemmAttributes)
     case matMul
     case concat(axis: Int)
+    /// An empty `perm` reverses the axes (ONNX's default).
     case transpose(perm: [Int])
     /// Constant padding; `pads` lists all begins then all ends, one per axis of the input.
     case pad(pads: [Int], value: Float)
@@ -123,5 +124,13 @@ public struct Node: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         "\(outputs.joined(separator: ", ")) = \(operation.typeName)[\(name)](\(inputs.joined(separator: ", ")))"
+    }
+}
+
+extension Node {
+    /// The types this node computes from inputs of `inputTypes` (nil for absent optional inputs):
+    /// the same rules ``Graph/inferTypes()`` applies, usable with the concrete shapes of a run.
+    public func outputTypes(_ inputTypes: [TensorType?]) throws(GraphError) -> [TensorType] {
+        try ShapeInference.outputTypes(self, inputTypes)
     }
 }

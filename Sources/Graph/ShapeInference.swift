@@ -108,8 +108,9 @@ enum ShapeInference {
                 out[k] = add(out[k], t.shape[k])
             }
             return [TensorType(first.dtype, out, layout: first.layout)]
-        case .transpose(let perm):
+        case .transpose(let given):
             let x = try input(0, "x")
+            let perm = given.isEmpty ? Array((0..<x.rank).reversed()) : given
             guard perm.count == x.rank, Set(perm) == Set(0..<x.rank) else { throw .init("perm \(perm) is not a permutation of the \(x.rank) axes") }
             return [TensorType(x.dtype, perm.map { x.shape[$0] })]
         case let .pad(pads, _):

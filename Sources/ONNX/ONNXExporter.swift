@@ -53,8 +53,7 @@ public enum ONNXExporter {
         g.input = graph.inputs.map(valueInfo)
         g.output = graph.outputs.map { valueInfo(ValueInfo($0.name, graph.types[$0.name] ?? $0.type)) }
         var model = Onnx_ModelProto()
-        // IR version 8 goes with opsets up to 18 in ONNX's table; later opsets need later IR versions.
-        model.irVersion = opset <= 18 ? 8 : opset <= 20 ? 9 : opset <= 22 ? 10 : 11
+        model.irVersion = irVersion(forOpset: opset)
         model.producerName = "Q3D"
         var set = Onnx_OperatorSetIdProto()
         set.domain = ""
@@ -62,6 +61,19 @@ public enum ONNXExporter {
         model.opsetImport = [set]
         model.graph = g
         return model
+    }
+
+    /// The IR version ONNX's release table pairs with `opset` (onnx.helper.VERSION_TABLE).
+    static func irVersion(forOpset opset: Int) -> Int64 {
+        switch opset {
+        case ...18: 8
+        case 19...20: 9
+        case 21...22: 10
+        case 23: 11
+        case 24: 12
+        case 25...27: 13
+        default: 14
+        }
     }
 
     private static func valueInfo(_ v: ValueInfo) -> Onnx_ValueInfoProto {

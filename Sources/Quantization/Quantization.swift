@@ -1,1 +1,0 @@
-// The Quantization module; see shared/STYLE.md for what it holds.
