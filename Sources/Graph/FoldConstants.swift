@@ -1,3 +1,5 @@
+import Tensors
+
 /// Computes, once, every node whose inputs are all constants, and keeps its outputs as initializers:
 /// the shape arithmetic and weight transposes that exporters leave behind.
 ///
@@ -6,7 +8,7 @@
 /// carry the int8 weights and their scales, which must stay visible to the lowering.
 public struct FoldConstants: GraphPass {
     /// Computes one node's outputs from its inputs (nil for absent optional inputs).
-    public typealias Evaluator = @Sendable (Node, [TensorData?]) throws -> [TensorData]
+    public typealias Evaluator = @Sendable (Node, [AnyTensor?]) throws -> [AnyTensor]
 
     private let evaluate: Evaluator
 
@@ -31,7 +33,7 @@ public struct FoldConstants: GraphPass {
                 kept.append(node)
                 continue
             }
-            let results: [TensorData]
+            let results: [AnyTensor]
             do {
                 results = try evaluate(node, inputs)
             } catch {

@@ -1,3 +1,5 @@
+import Tensors
+
 /// A model for inference: typed inputs and outputs, constant initializers, and nodes in topological
 /// order, each named after the ONNX node it came from.
 ///
@@ -15,13 +17,13 @@ public struct Graph: Sendable, Equatable, CustomStringConvertible {
     public var inputs: [ValueInfo]
     public var outputs: [ValueInfo]
     public var nodes: [Node]
-    public var initializers: [String: TensorData]
+    public var initializers: [String: AnyTensor]
     /// The type of every value: inputs, initializers and node outputs.
     public var types: [String: TensorType]
 
     public init(
         name: String, inputs: [ValueInfo], outputs: [ValueInfo], nodes: [Node],
-        initializers: [String: TensorData] = [:]
+        initializers: [String: AnyTensor] = [:]
     ) {
         self.name = name
         self.inputs = inputs

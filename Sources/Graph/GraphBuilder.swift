@@ -32,7 +32,7 @@ public struct GraphBuilder {
 
     /// Adds an initializer (a weight, a scale, a shape) and returns its name.
     @discardableResult
-    public mutating func constant(_ name: String, _ data: TensorData) -> String {
+    public mutating func constant(_ name: String, _ data: AnyTensor) -> String {
         graph.initializers[name] = data
         return name
     }

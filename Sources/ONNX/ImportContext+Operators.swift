@@ -119,7 +119,7 @@ extension ImportContext {
         return p
     }
 
-    private func constantValue(_ a: ONNXAttributes, name: String, _ invalid: (String) -> ONNXError) throws(ONNXError) -> TensorData {
+    private func constantValue(_ a: ONNXAttributes, name: String, _ invalid: (String) -> ONNXError) throws(ONNXError) -> AnyTensor {
         if let t = try a.tensor("value") { return try ONNXTensor.decode(t, baseDirectory: baseDirectory) }
         if let f = try a.float("value_float") { return .scalar(f) }
         if let f = try a.floats("value_floats") { return .vector(f) }

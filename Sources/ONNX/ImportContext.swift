@@ -6,7 +6,7 @@ import Tensors
 struct ImportContext {
     let opset: Int
     let baseDirectory: String?
-    var constants: [String: TensorData] = [:]
+    var constants: [String: AnyTensor] = [:]
     var used: Set<String> = []
 
     init(opset: Int, baseDirectory: String?) {
@@ -16,7 +16,7 @@ struct ImportContext {
 
     enum Converted {
         case operation(Operation, inputs: [String])
-        case constant(TensorData)
+        case constant(AnyTensor)
     }
 
     /// The node's outputs; optional extra outputs (BatchNormalization's running statistics,
@@ -38,7 +38,7 @@ struct ImportContext {
 
     /// The constant tensor feeding input `i`, or nil when the input is absent; an input that is present
     /// but not constant is an error, since Q3D needs its value to fix the node's shape or meaning.
-    func constantInput(_ node: Onnx_NodeProto, _ i: Int, name: String, role: String) throws(ONNXError) -> TensorData? {
+    func constantInput(_ node: Onnx_NodeProto, _ i: Int, name: String, role: String) throws(ONNXError) -> AnyTensor? {
         guard let input = input(node, i) else { return nil }
         guard let value = constants[input] else {
             throw .unsupportedUsage(node: name, op: node.opType, reason: "a computed \(role) ('\(input)'; Q3D needs it constant)")
@@ -46,14 +46,14 @@ struct ImportContext {
         return value
     }
 
-    func integers(_ data: TensorData, node: Onnx_NodeProto, name: String, role: String) throws(ONNXError) -> [Int] {
+    func integers(_ data: AnyTensor, node: Onnx_NodeProto, name: String, role: String) throws(ONNXError) -> [Int] {
         guard let values = data.integerValues, values.allSatisfy({ abs($0) <= ONNXTensor.maxDimension }) else {
             throw .invalidNode(node: name, op: node.opType, reason: "\(role) must hold integers within ±2^31")
         }
         return values
     }
 
-    func scalar(_ data: TensorData, node: Onnx_NodeProto, name: String, role: String) throws(ONNXError) -> Float {
+    func scalar(_ data: AnyTensor, node: Onnx_NodeProto, name: String, role: String) throws(ONNXError) -> Float {
         let values = data.floatValues
         guard values.count == 1 else {
             throw .invalidNode(node: name, op: node.opType, reason: "\(role) has \(values.count) values; expected one")

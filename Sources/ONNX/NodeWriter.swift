@@ -12,7 +12,7 @@ struct NodeWriter {
     let graph: Graph
     let opset: Int
     var nodes: [Onnx_NodeProto] = []
-    var extraInitializers: [String: TensorData] = [:]
+    var extraInitializers: [String: AnyTensor] = [:]
 
     init(graph: Graph, opset: Int) {
         self.graph = graph
@@ -92,11 +92,11 @@ struct NodeWriter {
         }
     }
 
-    private func int64s(_ values: [Int]) -> TensorData {
+    private func int64s(_ values: [Int]) -> AnyTensor {
         .int64(Tensor(computedShape: [values.count], elements: values.map { Int64($0) }))
     }
 
-    private mutating func constant(_ base: String, _ value: TensorData) -> String {
+    private mutating func constant(_ base: String, _ value: AnyTensor) -> String {
         var name = base
         var i = 1
         while graph.initializers[name] != nil || extraInitializers[name] != nil || graph.types[name] != nil {

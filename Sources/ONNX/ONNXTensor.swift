@@ -6,13 +6,13 @@ import Foundation
 import Graph
 import Tensors
 
-/// Conversion between ONNX's `TensorProto` and ``TensorData``: raw little-endian bytes, the typed
+/// Conversion between ONNX's `TensorProto` and ``AnyTensor``: raw little-endian bytes, the typed
 /// fields (`float_data`, `int32_data`, ...) and external data files.
 enum ONNXTensor {
     /// The largest dimension Q3D accepts in a file; anything larger is corruption, not a model.
     static let maxDimension = 1 << 31
 
-    static func decode(_ proto: Onnx_TensorProto, baseDirectory: String?) throws(ONNXError) -> TensorData {
+    static func decode(_ proto: Onnx_TensorProto, baseDirectory: String?) throws(ONNXError) -> AnyTensor {
         let name = proto.name
         func fail(_ reason: String) -> ONNXError { .invalidTensor(name: name, reason: reason) }
         guard proto.dims.allSatisfy({ $0 >= 0 && $0 <= Int64(maxDimension) }) else {
@@ -96,7 +96,7 @@ enum ONNXTensor {
     }
 
     /// A `TensorProto` holding `data` as raw little-endian bytes.
-    static func encode(_ data: TensorData, name: String) -> Onnx_TensorProto {
+    static func encode(_ data: AnyTensor, name: String) -> Onnx_TensorProto {
         var proto = Onnx_TensorProto()
         proto.name = name
         proto.dims = data.shape.map { Int64($0) }
@@ -107,6 +107,7 @@ enum ONNXTensor {
         // Q3D runs on little-endian machines only (x86_64, arm64), so memory order is ONNX's order.
         switch data {
         case .float32(let t): bytes(t.elements, .float)
+        case .float16(let t): bytes(t.elements, .float16)
         case .int8(let t): bytes(t.elements, .int8)
         case .uint8(let t): bytes(t.elements, .uint8)
         case .int32(let t): bytes(t.elements, .int32)

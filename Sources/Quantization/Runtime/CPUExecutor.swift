@@ -40,11 +40,11 @@ public struct CPUExecutor: Sendable {
 
     /// Runs the graph on `feeds` (one tensor per graph input) and returns the graph outputs by name.
     public func run(
-        _ feeds: [String: TensorData], observe: ((String, TensorData) -> Void)? = nil
-    ) throws(ExecutionError) -> [String: TensorData] {
+        _ feeds: [String: AnyTensor], observe: ((String, AnyTensor) -> Void)? = nil
+    ) throws(ExecutionError) -> [String: AnyTensor] {
         var values = try bind(feeds)
         for (i, node) in graph.nodes.enumerated() {
-            var inputs: [TensorData?] = []
+            var inputs: [AnyTensor?] = []
             for name in node.inputs {
                 if name.isEmpty { inputs.append(nil); continue }
                 guard let v = values[name] ?? graph.initializers[name] else {
@@ -59,7 +59,7 @@ public struct CPUExecutor: Sendable {
             }
             for name in releases[i] { values[name] = nil }
         }
-        var outputs: [String: TensorData] = [:]
+        var outputs: [String: AnyTensor] = [:]
         for output in graph.outputs {
             guard let v = values[output.name] ?? graph.initializers[output.name] else { throw .missingInput(output.name) }
             outputs[output.name] = v
@@ -68,7 +68,7 @@ public struct CPUExecutor: Sendable {
     }
 
     /// Runs a graph of one input and one output.
-    public func run(_ input: TensorData) throws(ExecutionError) -> TensorData {
+    public func run(_ input: AnyTensor) throws(ExecutionError) -> AnyTensor {
         guard graph.inputs.count == 1, graph.outputs.count == 1 else {
             throw .inputMismatch(
                 name: graph.inputs.map(\.name).joined(separator: ", "), expected: "one input and one output",
@@ -80,15 +80,15 @@ public struct CPUExecutor: Sendable {
     }
 
     /// Computes one node from its inputs: the evaluator ``FoldConstants`` uses.
-    public static func evaluate(_ node: Node, _ inputs: [TensorData?]) throws -> [TensorData] {
+    public static func evaluate(_ node: Node, _ inputs: [AnyTensor?]) throws -> [AnyTensor] {
         try NodeKernels.evaluate(node, inputs)
     }
 
     /// Checks each feed against its declared input: element type, rank, fixed sizes, and one size per
     /// symbolic dimension across all inputs.
-    private func bind(_ feeds: [String: TensorData]) throws(ExecutionError) -> [String: TensorData] {
+    private func bind(_ feeds: [String: AnyTensor]) throws(ExecutionError) -> [String: AnyTensor] {
         var symbols: [String: Int] = [:]
-        var values: [String: TensorData] = [:]
+        var values: [String: AnyTensor] = [:]
         for input in graph.inputs {
             guard let feed = feeds[input.name] else { throw .missingInput(input.name) }
             let declared = input.type

@@ -8,7 +8,7 @@ enum NodeKernels {
     /// Outputs larger than this are refused: only a corrupt model asks for them.
     static let maxElements = 1 << 31
 
-    static func evaluate(_ node: Node, _ inputs: [TensorData?]) throws(ExecutionError) -> [TensorData] {
+    static func evaluate(_ node: Node, _ inputs: [AnyTensor?]) throws(ExecutionError) -> [AnyTensor] {
         let outTypes: [TensorType]
         do {
             outTypes = try node.outputTypes(inputs.map { $0?.type })
@@ -31,8 +31,8 @@ enum NodeKernels {
         func optionalFloat(_ i: Int) throws(ExecutionError) -> Tensor<Float>? {
             i < inputs.count && inputs[i] != nil ? try float(i) : nil
         }
-        func out(_ v: [Float]) -> [TensorData] { [.float32(Tensor(computedShape: outShape, elements: v))] }
-        func out8(_ v: [Int8]) -> [TensorData] { [.int8(Tensor(computedShape: outShape, elements: v))] }
+        func out(_ v: [Float]) -> [AnyTensor] { [.float32(Tensor(computedShape: outShape, elements: v))] }
+        func out8(_ v: [Int8]) -> [AnyTensor] { [.int8(Tensor(computedShape: outShape, elements: v))] }
         func convParameters(_ a: ConvAttributes, _ x: [Int], _ w: [Int]) throws(ExecutionError) -> Conv3DParameters {
             do { return try a.parameters(inputShape: x, weightShape: w) } catch { throw .at(node, error.message) }
         }

@@ -4,7 +4,7 @@ import Tensors
 /// ONNX's QuantizeLinear and DequantizeLinear on the CPU, per tensor or per axis, for int8, uint8 and
 /// (dequantize only) int32 data.
 enum QuantizeKernels {
-    static func quantize(_ node: Node, _ inputs: [TensorData?], axis: Int, outShape: [Int]) throws(ExecutionError) -> TensorData {
+    static func quantize(_ node: Node, _ inputs: [AnyTensor?], axis: Int, outShape: [Int]) throws(ExecutionError) -> AnyTensor {
         guard case .float32(let x)? = inputs.first, inputs.count > 1, let scale = inputs[1]?.floatValues else {
             throw .at(node, "expects a float32 input and a scale")
         }
@@ -24,7 +24,7 @@ enum QuantizeKernels {
         }
     }
 
-    static func dequantize(_ node: Node, _ inputs: [TensorData?], axis: Int, outShape: [Int]) throws(ExecutionError) -> TensorData {
+    static func dequantize(_ node: Node, _ inputs: [AnyTensor?], axis: Int, outShape: [Int]) throws(ExecutionError) -> AnyTensor {
         guard let x = inputs.first ?? nil, let values = x.integerValues, inputs.count > 1, let scale = inputs[1]?.floatValues else {
             throw .at(node, "expects an integer input and a scale")
         }
