@@ -109,7 +109,7 @@ extension ImportContext {
 
     /// The kernel extents of a constant weight (or of the constant behind a DequantizeLinear).
     private func weightKernel(_ weight: String) -> [Int]? {
-        guard let shape = constants[weight]?.shape, shape.count >= 3 else { return nil }
+        guard let shape = constants[weight]?.shape ?? dequantizedShapes[weight], shape.count >= 3 else { return nil }
         return Array(shape.dropFirst(2))
     }
 
@@ -166,6 +166,7 @@ extension ImportContext {
             throw unsupported("output_dtype \(outputType) (Q3D dequantizes to float32)")
         }
         if let zp = zeroPoint { inputs.append(zp) }
+        if !quantize, let shape = constants[node.input[0]]?.shape, let y = node.output.first { dequantizedShapes[y] = shape }
         return .operation(quantize ? .quantizeLinear(axis: axis) : .dequantizeLinear(axis: axis), inputs: inputs)
     }
 }

@@ -8,6 +8,8 @@ struct ImportContext {
     let baseDirectory: String?
     var constants: [String: AnyTensor] = [:]
     var used: Set<String> = []
+    /// Shapes of values computed from constants by DequantizeLinear (a QDQ model's weights).
+    var dequantizedShapes: [String: [Int]] = [:]
 
     init(opset: Int, baseDirectory: String?) {
         self.opset = opset
