@@ -89,7 +89,7 @@ extension Conv3DChoice {
             }
             return try CPUConv3DRunner(request: request, variant: impl == "reference" ? .reference : .fast, threads: threads)
         case .cuda:
-            return try CUDAConv3DRunner(request: request, impl: impl, config: config, configIndex: configIndex)
+            throw EngineError.unsupported(impl: impl, reason: "pending")
         }
     }
 }
