@@ -1,1 +1,0 @@
-// The CUDARuntime module; see shared/STYLE.md for what it holds.
