@@ -18,7 +18,10 @@ public enum DType: String, Codable, Sendable, CaseIterable, CustomStringConverti
 }
 
 /// A Swift scalar type that a ``Tensor`` can hold.
-public protocol TensorElement: Sendable, Equatable {
+///
+/// Elements are plain bit patterns of `dtype.byteSize` bytes (`BitwiseCopyable`), so that packing can
+/// move them as raw words and `.npy` files and device buffers can hold them byte for byte.
+public protocol TensorElement: Sendable, Equatable, BitwiseCopyable {
     static var dtype: DType { get }
     static var zero: Self { get }
 }

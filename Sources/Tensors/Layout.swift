@@ -5,6 +5,10 @@
 /// shape `[N, ceil(C/b), D, H, W, b]` (what `dp4a` reads: four channels in one 32-bit word).
 /// Weights (logical `[K, C, kd, kh, kw]`): `oidhw`; `odhwi` (channels-last); and
 /// `oidhwoi(outBlock:inBlock:)`, physical `[ceil(K/bo), ceil(C/bi), kd, kh, kw, bo, bi]`.
+///
+/// See Also: ``Tensor/packedNCDHWc(block:)``, ``Tensor/packedNDHWC(channelMultiple:)``,
+/// ``Tensor/packedOIDHWoi(outBlock:inBlock:)``, ``Tensor/packedODHWI(outputChannelMultiple:inputChannelMultiple:)``
+/// and their `unpacked…` inverses, which convert between these layouts.
 public enum Layout: Hashable, Codable, Sendable, CustomStringConvertible {
     case ncdhw
     case ndhwc

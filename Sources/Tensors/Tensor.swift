@@ -27,6 +27,14 @@ public struct Tensor<Element: TensorElement>: Sendable, Equatable {
         self.elements = Array(repeating: value, count: count)
     }
 
+    /// Wraps `elements` whose count the caller knows to be the product of `shape`.
+    @usableFromInline
+    init(validShape shape: [Int], layout: Layout?, elements: [Element]) {
+        self.shape = shape
+        self.layout = layout
+        self.elements = elements
+    }
+
     public var count: Int { elements.count }
     public var rank: Int { shape.count }
     public var dtype: DType { Element.dtype }
