@@ -1,1 +1,0 @@
-// The Kernels module; see shared/STYLE.md for what it holds.
