@@ -64,6 +64,9 @@ struct ImmaLimits: Hashable, Sendable {
     static let maxAccumulators = 128
     /// Registers kept for addresses, coordinates and loop counters beside the tiles.
     static let reservedRegisters = 32
+    /// Split-K partial sums beyond this are not worth their memory traffic (and the kernel indexes the
+    /// workspace with 32-bit integers).
+    static let maxWorkspaceBytes = 256 << 20
 
     /// Registers one thread may use in a block of `threads` threads with `__launch_bounds__(threads, 1)`:
     /// the block's register file shared out, in multiples of 8, at most the architecture's cap.

@@ -52,6 +52,9 @@ struct ImmaConv3DRules: Hashable, Sendable {
         if config.splitK > plan.kTiles {
             guard report(.splitK(config.splitK, kTiles: plan.kTiles)) else { return }
         }
+        if plan.workspaceElements * 4 > ImmaLimits.maxWorkspaceBytes {
+            guard report(.workspace(bytes: plan.workspaceElements * 4, limit: ImmaLimits.maxWorkspaceBytes)) else { return }
+        }
         if plan.grid.x > arch.maxGridDimensions.x {
             guard report(.gridDimension(axis: "x", extent: plan.grid.x, limit: arch.maxGridDimensions.x)) else { return }
         }
@@ -99,7 +102,8 @@ struct ImmaConv3DRules: Hashable, Sendable {
             "estimated registers within the per-thread budget of __launch_bounds__(threads, 1)",
             "stages x (block_m + block_n) x block_k bytes of shared memory within "
                 + "\(arch.maxDynamicSharedBytesPerBlock)",
-            "split_k at most the reduction's k-tiles; grid within \(arch.maxGridDimensions)",
+            "split_k at most the reduction's k-tiles, its workspace within \(ImmaLimits.maxWorkspaceBytes) bytes; "
+                + "grid within \(arch.maxGridDimensions)",
         ]
     }
 }
@@ -114,6 +118,7 @@ public enum ImmaConv3DViolation: Hashable, Sendable, CustomStringConvertible {
     case registers(Int, budget: Int, threads: Int)
     case sharedMemory(bytes: Int, limit: Int)
     case splitK(Int, kTiles: Int)
+    case workspace(bytes: Int, limit: Int)
     case gridDimension(axis: String, extent: Int, limit: Int)
 
     public var description: String {
@@ -134,6 +139,8 @@ public enum ImmaConv3DViolation: Hashable, Sendable, CustomStringConvertible {
             return "\(bytes) bytes of shared memory exceed \(limit)"
         case let .splitK(splits, kTiles):
             return "split_k \(splits) exceeds the \(kTiles) k-tiles of the reduction"
+        case let .workspace(bytes, limit):
+            return "a split-K workspace of \(bytes) bytes exceeds \(limit)"
         case let .gridDimension(axis, extent, limit):
             return "grid extent \(extent) along \(axis) exceeds \(limit)"
         }

@@ -93,8 +93,8 @@ public enum ImmaConv3DTemplate {
     /// Renders the kernel; pure and deterministic. Resource limits are the space's business (see
     /// ``validate(_:for:on:)``); this throws ``KernelsError/configMismatch(template:reason:)`` only for a
     /// configuration the template cannot express: a knob value outside its candidates, a warp tile that
-    /// is not a multiple of 16, an input vector that does not divide the channel pitch, or more splits
-    /// than k-tiles.
+    /// is not a multiple of 16, an input vector that does not divide the channel pitch, more splits
+    /// than k-tiles, or a split-K workspace past 32-bit indexing.
     public static func render(
         workload: Conv3DParameters, config: ImmaConv3DConfig, output: OutputKind
     ) throws(KernelsError) -> KernelSource {
@@ -110,6 +110,9 @@ public enum ImmaConv3DTemplate {
         }
         guard config.splitK <= plan.kTiles else {
             throw mismatch("split_k \(config.splitK) exceeds the \(plan.kTiles) k-tiles")
+        }
+        guard plan.workspaceElements <= Int(Int32.max) else {
+            throw mismatch("a split-K workspace of \(plan.workspaceElements) int32 values is past 32-bit indexing")
         }
         return ImmaConv3DRenderer(plan: plan, output: output).render()
     }
