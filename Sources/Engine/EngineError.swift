@@ -1,0 +1,28 @@
+import CPUKernels
+import CUDARuntime
+import Kernels
+import Tensors
+
+/// Why a kernel could not be prepared, run or checked by the engine. Each case carries the error of the
+/// layer that failed or names the offending value.
+public enum EngineError: Error, Sendable, CustomStringConvertible {
+    case cuda(CUDAError)
+    case kernels(KernelsError)
+    case cpu(CPUKernelsError)
+    case tensor(TensorError)
+    /// A kernel parameter has no value of its role, or a buffer too small for it.
+    case binding(kernel: String, parameter: String, reason: String)
+    /// An option or an input does not fit the operation.
+    case invalidInput(String)
+
+    public var description: String {
+        switch self {
+        case .cuda(let error): return error.description
+        case .kernels(let error): return error.description
+        case .cpu(let error): return error.description
+        case .tensor(let error): return error.description
+        case let .binding(kernel, parameter, reason): return "kernel \(kernel), parameter '\(parameter)': \(reason)"
+        case .invalidInput(let message): return message
+        }
+    }
+}
