@@ -27,6 +27,14 @@ public final class DeviceOperands {
         guard case let .int8(input, weight, epilogue) = problem.operands else {
             throw EngineError.unsupported(impl: source.template, reason: "GPU kernels take int8 operands")
         }
+        // A channels-last kernel pads C once, to the pitch of its input rows; its ODHWI weights use the
+        // same padded C.
+        var inputPitch: Int?
+        for parameter in source.parameters where parameter.role == .input {
+            if case let .buffer(_, count, .ndhwc?, _) = parameter.kind {
+                inputPitch = count / max(1, input.shape[0] * input.shape[2] * input.shape[3] * input.shape[4])
+            }
+        }
         var arguments: [KernelArgument] = []
         for parameter in source.parameters {
             switch (parameter.role, parameter.kind) {
@@ -36,7 +44,7 @@ public final class DeviceOperands {
                 }))
             case let (.weight, .buffer(_, count, layout, _)):
                 arguments.append(.buffer(try upload("weight \(String(describing: layout)) \(count)") {
-                    try Self.pack(weight, as: layout, count: count, parameter: parameter).elements
+                    try Self.pack(weight, as: layout, count: count, parameter: parameter, inputPitch: inputPitch).elements
                 }))
             case let (.scale, .buffer(_, count, _, _)):
                 arguments.append(.buffer(try upload("scale \(count)") {
@@ -48,6 +56,11 @@ public final class DeviceOperands {
                 }))
             case let (.output, .buffer(element, count, _, _)):
                 arguments.append(.buffer(try outputBuffer(bytes: count * element.byteSize)))
+            case let (.workspace, .buffer(element, count, _, _)):
+                arguments.append(.buffer(try scratch("workspace", bytes: count * element.byteSize, zeroed: false)))
+            case let (.counters, .buffer(element, count, _, _)):
+                // Zero once; every launch leaves its counters zero again.
+                arguments.append(.buffer(try scratch("counters", bytes: count * element.byteSize, zeroed: true)))
             case (.residualScale, .float32):
                 arguments.append(.float(epilogue?.residualScale ?? 0))
             default:
@@ -89,6 +102,15 @@ public final class DeviceOperands {
         return buffer
     }
 
+    private func scratch(_ name: String, bytes: Int, zeroed: Bool) throws -> DeviceBuffer {
+        let key = "\(name) \(bytes)"
+        if let buffer = uploaded[key] { return buffer }
+        let buffer = try DeviceBuffer(context: context, byteCount: max(4, bytes))
+        if zeroed { try buffer.memset8(0) }
+        uploaded[key] = buffer
+        return buffer
+    }
+
     private func outputBuffer(bytes: Int) throws -> DeviceBuffer {
         if let buffer = outputs[bytes] { return buffer }
         let buffer = try DeviceBuffer(context: context, byteCount: bytes)
@@ -115,9 +137,9 @@ public final class DeviceOperands {
 
     /// `tensor` (NCDHW or OIDHW) in the layout a kernel parameter declares, channels padded so that
     /// the element count is the parameter's.
-    static func pack(_ tensor: Tensor<Int8>, as layout: Layout?, count: Int, parameter: KernelParameter) throws
-        -> Tensor<Int8>
-    {
+    static func pack(
+        _ tensor: Tensor<Int8>, as layout: Layout?, count: Int, parameter: KernelParameter, inputPitch: Int? = nil
+    ) throws -> Tensor<Int8> {
         let s = tensor.shape
         let spatial = s[2] * s[3] * s[4]
         let packed: Tensor<Int8>
@@ -129,9 +151,9 @@ public final class DeviceOperands {
         case let .oidhwoi(outBlock, inBlock)?:
             packed = try tensor.packedOIDHWoi(outBlock: outBlock, inBlock: inBlock)
         case .odhwi?:
-            // [Kp, kd, kh, kw, Cp]: find the paddings that give the declared count.
-            let perTap = count / max(1, spatial)
-            let (kp, cp) = paddedChannels(perTap, k: s[0], c: s[1])
+            // [Kp, kd, kh, kw, Cp] with Cp the input's pitch.
+            let cp = inputPitch ?? s[1]
+            let kp = count / max(1, spatial * cp)
             packed = try tensor.packedODHWI(outputChannelMultiple: kp, inputChannelMultiple: cp)
         default:
             throw EngineError.unsupported(impl: "", reason: "no packing for \(parameter)")
@@ -141,14 +163,6 @@ public final class DeviceOperands {
                 impl: "", reason: "\(parameter) expects \(count) elements, packing gave \(packed.count) \(packed.shape)")
         }
         return packed
-    }
-
-    /// Output- and input-channel counts (Kp ≥ k, Cp ≥ c, the smallest Kp first) with Kp·Cp = `product`.
-    static func paddedChannels(_ product: Int, k: Int, c: Int) -> (Int, Int) {
-        for kp in stride(from: k, through: max(k, product), by: 1) where product % kp == 0 && product / kp >= c {
-            return (kp, product / kp)
-        }
-        return (k, c)
     }
 
     static func physicalShape(_ logical: [Int], layout: Layout?, count: Int) -> [Int] {

@@ -67,7 +67,7 @@ public enum KernelSweep {
             while let i = next.take(below: selections.count) {
                 let s = selections[i].source
                 let r: Result<CompiledKernel, CUDAError>
-                do {
+                do throws(CUDAError) {
                     if let cache {
                         r = .success(try cache.kernel(source: s.text, name: s.name, arch: arch, options: LoadedConvKernel.compileOptions))
                     } else {
