@@ -1,0 +1,136 @@
+// The tiled int8 convolution: int8 data sign-extended to int16 when packed, so that vpmaddwd
+// (`_mm256_madd_epi16`) multiplies two channel pairs and adds them into int32 exactly — int16
+// products of int8 values are at most 2^14, a pair at most 2^15, far from int32's limit.
+//
+// A register tile is up to Q3D_TILE_PIXELS consecutive output pixels along W times Q3D_TILE_CHANNELS
+// output channels: per tap and channel pair, one broadcast of each pixel's input pair against two
+// weight vectors of 8 channel pairs each gives 2·pixels madds into 2·pixels accumulators.
+#include <string.h>
+
+#include "ccpukernels.h"
+#include "output_tile.h"
+#include "tile_walk.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+// Adds the taps of one kernel row (tz, ty) to a tile of `pixels` outputs. `pixels` is a constant at
+// every call site, so each instantiation unrolls fully and keeps the 2·pixels accumulators in ymm
+// registers (12 of the 16 at 6 pixels).
+__attribute__((target("avx2,fma"), always_inline))
+static inline void tile_avx2(const q3d_tile_walk *walk, const int16_t *in, const int16_t *w, int pixels, int32_t *acc) {
+    __m256i sum[Q3D_TILE_PIXELS][2];
+    for (int p = 0; p < pixels; p++) {
+        sum[p][0] = _mm256_loadu_si256((const __m256i *)(acc + p * Q3D_TILE_CHANNELS));
+        sum[p][1] = _mm256_loadu_si256((const __m256i *)(acc + p * Q3D_TILE_CHANNELS + 8));
+    }
+    const int64_t pairs = walk->channels / 2;
+    for (int64_t tx = 0; tx < walk->kernel_width; tx++, in += walk->tap_width) {
+        for (int64_t q = 0; q < pairs; q++, w += 2 * Q3D_TILE_CHANNELS) {
+            const __m256i w0 = _mm256_loadu_si256((const __m256i *)w);
+            const __m256i w1 = _mm256_loadu_si256((const __m256i *)(w + Q3D_TILE_CHANNELS));
+            for (int p = 0; p < pixels; p++) {
+                int32_t pair;
+                memcpy(&pair, in + p * walk->pixel_step + 2 * q, sizeof pair);
+                const __m256i x = _mm256_set1_epi32(pair);
+                sum[p][0] = _mm256_add_epi32(sum[p][0], _mm256_madd_epi16(x, w0));
+                sum[p][1] = _mm256_add_epi32(sum[p][1], _mm256_madd_epi16(x, w1));
+            }
+        }
+    }
+    for (int p = 0; p < pixels; p++) {
+        _mm256_storeu_si256((__m256i *)(acc + p * Q3D_TILE_CHANNELS), sum[p][0]);
+        _mm256_storeu_si256((__m256i *)(acc + p * Q3D_TILE_CHANNELS + 8), sum[p][1]);
+    }
+}
+
+__attribute__((target("avx2,fma")))
+static void segment_avx2(const q3d_tile_walk *walk, const int16_t *in, const int16_t *w, int pixels, int32_t *acc) {
+    for (int ox = 0; ox < pixels; ox += Q3D_TILE_PIXELS) {
+        const int16_t *tile_in = in + ox * walk->pixel_step;
+        int32_t *tile_acc = acc + ox * Q3D_TILE_CHANNELS;
+        switch (pixels - ox < Q3D_TILE_PIXELS ? pixels - ox : Q3D_TILE_PIXELS) {
+        case 6: tile_avx2(walk, tile_in, w, 6, tile_acc); break;
+        case 5: tile_avx2(walk, tile_in, w, 5, tile_acc); break;
+        case 4: tile_avx2(walk, tile_in, w, 4, tile_acc); break;
+        case 3: tile_avx2(walk, tile_in, w, 3, tile_acc); break;
+        case 2: tile_avx2(walk, tile_in, w, 2, tile_acc); break;
+        default: tile_avx2(walk, tile_in, w, 1, tile_acc); break;
+        }
+    }
+}
+#endif
+
+// The portable path: the same walk and packed layouts in plain C.
+static void segment_scalar(const q3d_tile_walk *walk, const int16_t *in, const int16_t *w, int pixels, int32_t *acc) {
+    const int64_t pairs = walk->channels / 2;
+    for (int64_t tx = 0; tx < walk->kernel_width; tx++, in += walk->tap_width) {
+        for (int64_t q = 0; q < pairs; q++, w += 2 * Q3D_TILE_CHANNELS) {
+            for (int p = 0; p < pixels; p++) {
+                const int32_t x0 = in[p * walk->pixel_step + 2 * q];
+                const int32_t x1 = in[p * walk->pixel_step + 2 * q + 1];
+                for (int j = 0; j < Q3D_TILE_CHANNELS; j++)
+                    acc[p * Q3D_TILE_CHANNELS + j] += x0 * w[2 * j] + x1 * w[2 * j + 1];
+            }
+        }
+    }
+}
+
+// One output row is computed in segments of up to Q3D_SEGMENT_PIXELS pixels whose accumulators stay
+// in a small buffer, one kernel row (tz, ty) at a time: the weights of one kernel row
+// (kw·Cg'·16 int16, 12 KiB for C = 128 and kw = 3) then serve the whole segment from L1 instead of
+// streaming the whole panel from L2 for every register tile.
+//
+// Inlined into one function per instruction set, so that in the AVX2 one the epilogue's fmaf and
+// nearbyintf also compile to single instructions rather than library calls.
+typedef void (*segment_function)(const q3d_tile_walk *, const int16_t *, const int16_t *, int, int32_t *);
+
+__attribute__((always_inline))
+static inline void rows(const q3d_conv_geometry *g, const int16_t *input, const int16_t *weights,
+                        const q3d_int_output *out, int64_t first, int64_t count, segment_function segment) {
+    const q3d_tile_walk walk = q3d_make_tile_walk(g);
+    const int64_t plane = g->out_depth * g->out_height * g->out_width;
+    const int64_t kernel_row = g->kernel_width * g->packed_group_channels * Q3D_TILE_CHANNELS;
+    int32_t acc[Q3D_SEGMENT_PIXELS * Q3D_TILE_CHANNELS];
+    for (int64_t item = first; item < first + count; item++) {
+        const q3d_tiled_row r = q3d_tiled_row_at(g, item);
+        for (int64_t ox = 0; ox < g->out_width; ox += Q3D_SEGMENT_PIXELS) {
+            const int64_t left = g->out_width - ox;
+            const int pixels = left < Q3D_SEGMENT_PIXELS ? (int)left : Q3D_SEGMENT_PIXELS;
+            memset(acc, 0, sizeof(int32_t) * (size_t)pixels * Q3D_TILE_CHANNELS);
+            const int16_t *w = weights + r.weight_offset;
+            for (int64_t tz = 0; tz < g->kernel_depth; tz++) {
+                for (int64_t ty = 0; ty < g->kernel_height; ty++, w += kernel_row) {
+                    const int16_t *in = input + r.input_offset + ox * walk.pixel_step + tz * walk.tap_depth
+                                        + ty * walk.tap_height;
+                    segment(&walk, in, w, pixels, acc);
+                }
+            }
+            q3d_store_int_tile(out, acc, pixels, r.channels, r.first_channel, r.output_offset + ox, plane);
+        }
+    }
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx2,fma")))
+static void rows_avx2(const q3d_conv_geometry *g, const int16_t *input, const int16_t *weights,
+                      const q3d_int_output *out, int64_t first, int64_t count) {
+    rows(g, input, weights, out, first, count, segment_avx2);
+}
+#endif
+
+static void rows_scalar(const q3d_conv_geometry *g, const int16_t *input, const int16_t *weights,
+                        const q3d_int_output *out, int64_t first, int64_t count) {
+    rows(g, input, weights, out, first, count, segment_scalar);
+}
+
+void q3d_conv_tiled_i16(const q3d_conv_geometry *g, const int16_t *input, const int16_t *weights,
+                        const q3d_int_output *out, int64_t first, int64_t count, int32_t isa) {
+#if defined(__x86_64__) || defined(__i386__)
+    if (isa == Q3D_ISA_AVX2) {
+        rows_avx2(g, input, weights, out, first, count);
+        return;
+    }
+#endif
+    rows_scalar(g, input, weights, out, first, count);
+}

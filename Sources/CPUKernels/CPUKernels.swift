@@ -1,1 +1,0 @@
-// The CPUKernels module; see shared/STYLE.md for what it holds.
