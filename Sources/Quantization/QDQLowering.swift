@@ -114,7 +114,7 @@ struct QDQView {
         case .maxPool, .relu:
             // Both keep the input's scale: the output quantizer must repeat it for the int8 form to be exact.
             guard let x = activation(node.input(0)), let q = soleQuantize(of: y), q.scale == x.scale else { return nil }
-            let op: Operation = if case .maxPool(let p) = node.operation { .int8MaxPool(p) } else { .int8Relu }
+            let op: Operator = if case .maxPool(let p) = node.operation { .int8MaxPool(p) } else { .int8Relu }
             return (Node(name: node.name, op, inputs: [x.source], outputs: [q.output]), [q.index])
         case .averagePool(let p):
             return lowerAverage(node, .local(p), at: i)

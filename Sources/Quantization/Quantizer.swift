@@ -37,6 +37,18 @@ public struct Quantizer: Sendable {
         }
     }
 
+    /// A model as `q3d run` executes it: prepared (see ``prepare(_:)``), with any symmetric int8 QDQ
+    /// patterns — Q3D's own exports among them — lowered to int8 operations. Float models come back
+    /// prepared; QDQ patterns Q3D does not lower run as ONNX defines them.
+    ///
+    /// ```swift
+    /// let graph = try Quantizer.executable(try ONNXImporter.load(path: "model.int8.onnx"))
+    /// let y = try CPUExecutor(graph).run(x)
+    /// ```
+    public static func executable(_ graph: Graph) throws(QuantizationError) -> Graph {
+        try QDQLowering.lower(try prepare(graph))
+    }
+
     /// Quantizes `graph` for a single-input model; each element of `calibration` is one batch of that input.
     public func quantize(
         _ graph: Graph, calibration: [AnyTensor], progress: ((Int, Int) -> Void)? = nil

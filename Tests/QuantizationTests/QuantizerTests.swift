@@ -59,7 +59,7 @@ final class QuantizerTests: XCTestCase {
         let model = try Quantizer().quantize(graph, calibration: TestModels.batches(count: 2, shape: [2, 3, 4, 8, 8], seed: seed + 5))
         let bytes = try ONNXExporter.export(model.qdq)
         let reimported = try ONNXImporter.load(bytes: bytes)
-        let lowered = try QDQLowering.lower(try Quantizer.prepare(reimported))
+        let lowered = try Quantizer.executable(reimported)
         XCTAssertEqual(lowered.nodes.map(\.operation.typeName), model.int8.nodes.map(\.operation.typeName))
         let x = TestModels.batches(count: 1, shape: [2, 3, 4, 8, 8], seed: seed + 6)[0]
         XCTAssertEqual(try CPUExecutor(lowered).run(x), try CPUExecutor(model.int8).run(x), "seed \(seed): bit-identical after a round trip")
