@@ -50,7 +50,11 @@ let package = Package(
         .testTarget(name: "CUDARuntimeTests", dependencies: ["CUDARuntime"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Tensors", "ConvGeometry", "CPUKernels", "Kernels", "CUDARuntime"]),
         .testTarget(name: "GraphTests", dependencies: ["Graph", "Tensors", "ConvGeometry"]),
-        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "Graph", "Tensors", "Quantization"]),
+        .testTarget(
+            name: "ONNXTests",
+            dependencies: [
+                "ONNX", "Graph", "Tensors", "Quantization", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "ONNX", "Graph", "Tensors", "ConvGeometry", "Demo"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CUDARuntime", "CPUKernels", "ConvGeometry", "Tensors"]),
     ]

@@ -196,14 +196,39 @@ def measure_ort(out, write):
     return report
 
 
+def check_qdq(path, out):
+    """ORT running another tool's QDQ model (Q3D's export): logit SQNR against ORT float on the test
+    clips, top-1 agreement, and, when PATH.q3d_logits.npy exists, how far Q3D's own int8 logits on the
+    first clips are from ORT's."""
+    test = np.load(os.path.join(out, "test_clips.npy"))
+    labels = np.load(os.path.join(out, "test_labels.npy"))
+    reference = ort_logits(os.path.join(out, "motion3d.onnx"), test)
+    result = {}
+    for optimize in [True, False]:
+        logits = ort_logits(path, test, optimize=optimize)
+        result["ort" if optimize else "ort_unoptimized"] = {
+            "top1": float((logits.argmax(1) == labels).mean()),
+            "agreement": float((logits.argmax(1) == reference.argmax(1)).mean()),
+            "logit_sqnr_db": sqnr_db(reference, logits),
+        }
+        if os.path.exists(path + ".q3d_logits.npy"):
+            q3d = np.load(path + ".q3d_logits.npy")
+            result["ort" if optimize else "ort_unoptimized"]["max_abs_vs_q3d"] = float(np.abs(q3d - logits[:len(q3d)]).max())
+    return result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures"))
     parser.add_argument("--only", choices=["ops", "motion", "ort"])
     parser.add_argument("--json", action="store_true", help="print ORT's measurements as JSON on stdout")
     parser.add_argument("--no-write", action="store_true", help="measure ORT without writing files")
+    parser.add_argument("--check-qdq", metavar="MODEL", help="run a QDQ model (Q3D's export) with ORT on the test clips")
     args = parser.parse_args()
     motion = os.path.join(args.out, "motion3d")
+    if args.check_qdq:
+        print(json.dumps(check_qdq(args.check_qdq, motion), indent=2))
+        return
     if args.only in (None, "ops"):
         op_fixtures.write_all(os.path.join(args.out, "ops"), log)
     if args.only in (None, "motion"):

@@ -57,6 +57,18 @@ final class MotionModelTests: XCTestCase {
         for (i, v) in logits.elements.enumerated() { XCTAssertEqual(v, expected.elements[i], accuracy: step) }
     }
 
+    /// Writes Q3D's QDQ export of the motion model where Q3D_EXPORT_QDQ says, for checking it with
+    /// ONNX Runtime: `python3 Scripts/make_model_fixtures.py --check-qdq PATH`.
+    func testExportQDQForOnnxRuntime() throws {
+        guard let path = ProcessInfo.processInfo.environment["Q3D_EXPORT_QDQ"] else { throw XCTSkip("set Q3D_EXPORT_QDQ=path") }
+        let graph = try load()
+        let model = try Quantizer().quantize(graph, calibration: try clips("calibration.npy", first: 32, for: graph))
+        try ONNXExporter.write(model.qdq, to: path)
+        let test = try clips("test_clips.npy", first: 16, for: graph)
+        let logits = try test.map { try CPUExecutor(model.int8).run($0).float32Tensor!.elements }.flatMap { $0 }
+        try NPY.write(try Tensor<Float>(shape: [16, 8], elements: logits), to: path + ".q3d_logits.npy")
+    }
+
     /// The whole demo, as `q3d demo` runs it: set Q3D_FULL_DEMO=1 (takes seconds in release, minutes in debug).
     func testFullDemo() throws {
         guard ProcessInfo.processInfo.environment["Q3D_FULL_DEMO"] == "1" else { throw XCTSkip("set Q3D_FULL_DEMO=1 to run the full demo") }
