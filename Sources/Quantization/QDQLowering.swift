@@ -101,15 +101,10 @@ struct QDQView {
             return try lowerConv(node, a, at: i)
         case .add:
             guard let lhs = activation(node.input(0)), let rhs = activation(node.input(1)) else { return nil }
-            var last = y
-            var absorbed = Set<Int>()
-            if let relu = soleRelu(of: y) {
-                last = relu.output
-                absorbed.insert(relu.index)
-            }
-            guard let q = soleQuantize(of: last) else { return nil }
-            absorbed.insert(q.index)
-            let attrs = Int8AddAttributes(scaleA: lhs.scale / q.scale, scaleB: rhs.scale / q.scale, relu: !absorbed.subtracting([q.index]).isEmpty)
+            let relu = soleRelu(of: y)
+            guard let q = soleQuantize(of: relu?.output ?? y) else { return nil }
+            let absorbed: Set<Int> = relu.map { [$0.index, q.index] } ?? [q.index]
+            let attrs = Int8AddAttributes(scaleA: lhs.scale / q.scale, scaleB: rhs.scale / q.scale, relu: relu != nil)
             return (Node(name: node.name, .int8Add(attrs), inputs: [lhs.source, rhs.source], outputs: [q.output]), absorbed)
         case .maxPool, .relu:
             // Both keep the input's scale: the output quantizer must repeat it for the int8 form to be exact.

@@ -10,14 +10,18 @@ public enum ThresholdSelection {
     /// Positive levels of a symmetric int8 value.
     static let levels = 127
 
+    /// The threshold, at most the largest value seen; 0 only for a value that was always 0. A method
+    /// that would clip everything (a percentile below the share of exact zeros) falls back to max.
     public static func threshold(_ h: ActivationHistogram, method: CalibrationMethod) -> Float {
         guard h.maxAbs > 0, h.range > 0 else { return 0 }
+        let t: Float
         switch method {
-        case .max: return h.maxAbs
-        case .percentile(let p): return min(percentile(h, p), h.maxAbs)
-        case .entropy: return min(entropy(h), h.maxAbs)
-        case .mse: return min(mse(h), h.maxAbs)
+        case .max: t = h.maxAbs
+        case .percentile(let p): t = percentile(h, p)
+        case .entropy: t = entropy(h)
+        case .mse: t = mse(h)
         }
+        return t > 0 ? min(t, h.maxAbs) : h.maxAbs
     }
 
     /// The smallest value at or below which `p` percent of all values lie (linear inside a bin).

@@ -69,17 +69,21 @@ final class MotionModelTests: XCTestCase {
         try NPY.write(try Tensor<Float>(shape: [16, 8], elements: logits), to: path + ".q3d_logits.npy")
     }
 
-    /// The whole demo, as `q3d demo` runs it: set Q3D_FULL_DEMO=1 (takes seconds in release, minutes in debug).
+    /// The whole demo, as `q3d demo` runs it: Q3D_FULL_DEMO=1 (seconds in release, minutes in debug);
+    /// Q3D_FULL_DEMO=all compares every calibration method.
     func testFullDemo() throws {
-        guard ProcessInfo.processInfo.environment["Q3D_FULL_DEMO"] == "1" else { throw XCTSkip("set Q3D_FULL_DEMO=1 to run the full demo") }
-        let methods: [CalibrationMethod] = [.mse, .percentile(99.99), .entropy, .max]
+        let mode = ProcessInfo.processInfo.environment["Q3D_FULL_DEMO"]
+        guard mode == "1" || mode == "all" else { throw XCTSkip("set Q3D_FULL_DEMO=1 to run the full demo") }
+        let methods: [CalibrationMethod]? = mode == "all" ? [.max, .entropy, .mse, .percentile(99.99)] : nil
         let report = try MotionDemo.run(directory: Self.directory, methods: methods)
-        let data = try JSONEncoder().encode(report)
-        print(String(decoding: data, as: UTF8.self))
         for m in report.methods {
-            print(m.method, m.test.sqnrDB, m.test.top1Agreement, m.test.floatTop1 ?? -1, m.test.int8Top1 ?? -1)
+            print("method \(m.method): logit SQNR \(m.test.sqnrDB) dB, agreement \(m.test.top1Agreement), float top-1 \(m.test.floatTop1 ?? -1), int8 top-1 \(m.test.int8Top1 ?? -1)")
         }
-        for l in report.calibration.layers { print(l.layer, l.operation, l.sqnrDB, l.maxAbsError) }
-        print("seconds", report.seconds)
+        for l in report.calibration.layers { print("layer \(l.layer) \(l.operation) SQNR \(l.sqnrDB) max|err| \(l.maxAbsError)") }
+        print("demo seconds \(report.seconds)")
+        let test = report.test.model
+        XCTAssertLessThanOrEqual(abs((test.floatTop1 ?? 0) - (test.int8Top1 ?? 1)), 0.005)
+        XCTAssertGreaterThanOrEqual(test.sqnrDB, 35)
+        if let ort = report.ort?.best { XCTAssertGreaterThan(test.sqnrDB, ort.result.logitSQNR) }
     }
 }
