@@ -60,6 +60,13 @@ public struct Quantizer: Sendable {
         return try quantize(graph, feeds: calibration.map { [name: $0] }, progress: progress)
     }
 
+    /// Quantizes a single-input float model from float batches.
+    public func quantize(
+        _ graph: Graph, calibration: [Tensor<Float>], progress: ((Int, Int) -> Void)? = nil
+    ) throws(QuantizationError) -> QuantizedModel {
+        try quantize(graph, calibration: calibration.map { AnyTensor.float32($0) }, progress: progress)
+    }
+
     /// Quantizes `graph`; each element of `feeds` holds one batch of every graph input.
     public func quantize(
         _ graph: Graph, feeds: [[String: AnyTensor]], progress: ((Int, Int) -> Void)? = nil
