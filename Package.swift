@@ -12,7 +12,7 @@ let package = Package(
             name: "Q3D",
             targets: [
                 "Tensors", "ConvGeometry", "CPUKernels", "CUDARuntime", "Kernels", "Graph", "ONNX", "Quantization",
-                "Engine",
+                "Demo", "Engine",
             ]),
     ],
     dependencies: [
@@ -35,12 +35,13 @@ let package = Package(
             ],
             exclude: ["README.md"]),
         .target(name: "Quantization", dependencies: ["Graph", "Tensors", "ConvGeometry", "CPUKernels"]),
+        .target(name: "Demo", dependencies: ["ONNX", "Quantization", "Graph", "Tensors"]),
         .target(name: "Engine", dependencies: ["Tensors", "ConvGeometry", "CPUKernels", "CUDARuntime", "Kernels"]),
         .executableTarget(
             name: "q3d",
             dependencies: [
                 "Tensors", "ConvGeometry", "CPUKernels", "CUDARuntime", "Kernels", "Graph", "ONNX", "Quantization",
-                "Engine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Demo", "Engine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], exclude: ["Fixtures"]),
@@ -49,8 +50,12 @@ let package = Package(
         .testTarget(name: "CUDARuntimeTests", dependencies: ["CUDARuntime"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Tensors", "ConvGeometry", "CPUKernels", "Kernels", "CUDARuntime"]),
         .testTarget(name: "GraphTests", dependencies: ["Graph", "Tensors", "ConvGeometry"]),
-        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "Graph", "Tensors", "Quantization"]),
-        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "ONNX", "Graph", "Tensors", "ConvGeometry"]),
+        .testTarget(
+            name: "ONNXTests",
+            dependencies: [
+                "ONNX", "Graph", "Tensors", "Quantization", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]),
+        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "ONNX", "Graph", "Tensors", "ConvGeometry", "Demo"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CUDARuntime", "CPUKernels", "ConvGeometry", "Tensors"]),
     ]
 )

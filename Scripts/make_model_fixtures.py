@@ -15,7 +15,8 @@ ops/      one small model per supported operator group, at opset 11 (13 where pe
           output (.npy); plus a model with external data and one with typed-field initializers.
 motion3d/ the trained 3D CNN (motion3d.onnx), its calibration clips, test clips and labels (uint8
           raw pixels; the model's first nodes normalize them), ORT's float logits on the test clips,
-          ORT's own QDQ int8 model and logits, and ort_reference.json.
+          ORT's own QDQ int8 model (MinMax) with its logits on the first 16 test clips as ONNX
+          defines QDQ (ORT without graph optimizations), and ort_reference.json.
 """
 import argparse
 import json
@@ -33,7 +34,7 @@ import motion_net  # noqa: E402
 import op_fixtures  # noqa: E402
 
 SEED = 2026
-STEPS = 240
+STEPS = 300
 BATCH = 32
 CALIBRATION_CLIPS = 32
 TEST_CLIPS = 160
@@ -97,8 +98,14 @@ def export_motion_model(net, path):
     onnx.save(model, path)
 
 
-def ort_logits(path, clips, batch=16):
-    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+def ort_logits(path, clips, batch=16, optimize=True):
+    """ORT's logits. Without optimizations ORT computes QDQ exactly as ONNX defines it (float operators
+    on dequantized values); with them it fuses QDQ into integer kernels whose rounding differs by a
+    step or two."""
+    options = ort.SessionOptions()
+    if not optimize:
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    session = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
     return np.concatenate([
         session.run(None, {name: clips[i:i + batch].astype(np.float32)})[0] for i in range(0, len(clips), batch)])
@@ -179,7 +186,8 @@ def measure_ort(out, write):
                     data = f.read()
                 with open(os.path.join(out, "motion3d.ort_qdq.onnx"), "wb") as f:
                     f.write(data)
-                np.save(os.path.join(out, "ort_qdq_logits.npy"), logits.astype(np.float32))
+                reference = ort_logits(quantized, test[:16], optimize=False)
+                np.save(os.path.join(out, "ort_qdq_logits.npy"), reference.astype(np.float32))
     report["seconds"] = round(time.time() - start, 1)
     if write:
         with open(os.path.join(out, "ort_reference.json"), "w") as f:
@@ -188,14 +196,39 @@ def measure_ort(out, write):
     return report
 
 
+def check_qdq(path, out):
+    """ORT running another tool's QDQ model (Q3D's export): logit SQNR against ORT float on the test
+    clips, top-1 agreement, and, when PATH.q3d_logits.npy exists, how far Q3D's own int8 logits on the
+    first clips are from ORT's."""
+    test = np.load(os.path.join(out, "test_clips.npy"))
+    labels = np.load(os.path.join(out, "test_labels.npy"))
+    reference = ort_logits(os.path.join(out, "motion3d.onnx"), test)
+    result = {}
+    for optimize in [True, False]:
+        logits = ort_logits(path, test, optimize=optimize)
+        result["ort" if optimize else "ort_unoptimized"] = {
+            "top1": float((logits.argmax(1) == labels).mean()),
+            "agreement": float((logits.argmax(1) == reference.argmax(1)).mean()),
+            "logit_sqnr_db": sqnr_db(reference, logits),
+        }
+        if os.path.exists(path + ".q3d_logits.npy"):
+            q3d = np.load(path + ".q3d_logits.npy")
+            result["ort" if optimize else "ort_unoptimized"]["max_abs_vs_q3d"] = float(np.abs(q3d - logits[:len(q3d)]).max())
+    return result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures"))
     parser.add_argument("--only", choices=["ops", "motion", "ort"])
     parser.add_argument("--json", action="store_true", help="print ORT's measurements as JSON on stdout")
     parser.add_argument("--no-write", action="store_true", help="measure ORT without writing files")
+    parser.add_argument("--check-qdq", metavar="MODEL", help="run a QDQ model (Q3D's export) with ORT on the test clips")
     args = parser.parse_args()
     motion = os.path.join(args.out, "motion3d")
+    if args.check_qdq:
+        print(json.dumps(check_qdq(args.check_qdq, motion), indent=2))
+        return
     if args.only in (None, "ops"):
         op_fixtures.write_all(os.path.join(args.out, "ops"), log)
     if args.only in (None, "motion"):

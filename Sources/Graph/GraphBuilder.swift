@@ -25,7 +25,7 @@ public struct GraphBuilder {
 
     /// Declares a graph input.
     @discardableResult
-    public mutating func input(_ name: String, _ shape: [Dimension], dtype: DType = .float32) -> String {
+    public mutating func input(_ name: String, _ shape: [ShapeDimension], dtype: DType = .float32) -> String {
         graph.inputs.append(ValueInfo(name, TensorType(dtype, shape)))
         return name
     }
@@ -44,7 +44,7 @@ public struct GraphBuilder {
 
     /// Adds a node computing `operation` and returns its output's name.
     @discardableResult
-    public mutating func node(_ operation: Operation, _ inputs: [String], name: String? = nil) -> String {
+    public mutating func node(_ operation: Operator, _ inputs: [String], name: String? = nil) -> String {
         let base = operation.typeName.split(separator: ".").last.map(String.init) ?? operation.typeName
         let nodeName = name ?? {
             let key = base.prefix(1).lowercased() + base.dropFirst()

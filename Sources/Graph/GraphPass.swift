@@ -7,8 +7,8 @@ public protocol GraphPass: Sendable {
 }
 
 extension Graph {
-    /// Replaces every read of value `old` by `new` (node inputs and graph outputs alike).
-    mutating func replaceUses(of old: String, with new: String) {
+    /// Replaces every read of value `old` by a node with `new` (graph outputs keep their names).
+    public mutating func replaceUses(of old: String, with new: String) {
         for i in nodes.indices {
             for j in nodes[i].inputs.indices where nodes[i].inputs[j] == old { nodes[i].inputs[j] = new }
         }

@@ -73,7 +73,7 @@ enum ShapeInference {
         case let .reduceMean(axes, keepDims):
             let x = try float(0, "x")
             let set = try normalizedAxes(axes, rank: x.rank)
-            var out: [Dimension] = []
+            var out: [ShapeDimension] = []
             for (i, d) in x.shape.enumerated() {
                 if set.contains(i) { if keepDims { out.append(1) } } else { out.append(d) }
             }
@@ -116,7 +116,7 @@ enum ShapeInference {
         case let .pad(pads, _):
             let x = try input(0, "x")
             guard pads.count == 2 * x.rank else { throw .init("pads has \(pads.count) values; the \(x.rank)-axis input needs \(2 * x.rank)") }
-            var out: [Dimension] = []
+            var out: [ShapeDimension] = []
             for (i, d) in x.shape.enumerated() {
                 guard let v = d.value else { out.append(.unknown); continue }
                 let n = v + pads[i] + pads[i + x.rank]
@@ -161,7 +161,7 @@ enum ShapeInference {
                 return [TensorType(p.outputType, try poolOutput(window, x.shape), layout: x.layout)]
             case .global(let keepDims):
                 guard x.rank >= 3 else { throw .init("input has rank \(x.rank); expected at least 3") }
-                let ones: [Dimension] = keepDims ? Array(repeating: 1, count: x.rank - 2) : []
+                let ones: [ShapeDimension] = keepDims ? Array(repeating: 1, count: x.rank - 2) : []
                 return [TensorType(p.outputType, Array(x.shape.prefix(2)) + ones)]
             }
         case .int8Relu:

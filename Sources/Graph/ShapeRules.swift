@@ -1,7 +1,7 @@
 /// The shape arithmetic that several operations share: broadcasting, axes, products, and the spatial
 /// extents of convolutions and pools on shapes that may hold unknown dimensions.
 extension ShapeInference {
-    static func convOutput(_ a: ConvAttributes, x: [Dimension], w: [Dimension]) throws(GraphShapeError) -> [Dimension] {
+    static func convOutput(_ a: ConvAttributes, x: [ShapeDimension], w: [ShapeDimension]) throws(GraphShapeError) -> [ShapeDimension] {
         guard let weight = w.fixedValues else { throw .init("weight shape \(w.shapeDescription) must be known") }
         guard x.count == a.spatialRank + 2 else {
             throw .init("input has rank \(x.count); a \(a.spatialRank)D convolution expects rank \(a.spatialRank + 2)")
@@ -15,7 +15,7 @@ extension ShapeInference {
         return [x[0], .fixed(weight[0])] + (spatial == nil ? Array(repeating: .unknown, count: a.spatialRank) : out.dimensions)
     }
 
-    static func poolOutput(_ p: PoolAttributes, _ x: [Dimension]) throws(GraphShapeError) -> [Dimension] {
+    static func poolOutput(_ p: PoolAttributes, _ x: [ShapeDimension]) throws(GraphShapeError) -> [ShapeDimension] {
         guard x.count == p.spatialRank + 2 else {
             throw .init("input has rank \(x.count); a \(p.spatialRank)D pool expects rank \(p.spatialRank + 2)")
         }
@@ -27,12 +27,12 @@ extension ShapeInference {
     }
 
     /// Numpy broadcasting; with `into`, `a` must broadcast to `b` exactly (Gemm's C).
-    static func broadcast(_ a: [Dimension], _ b: [Dimension], into: Bool = false) throws(GraphShapeError) -> [Dimension] {
+    static func broadcast(_ a: [ShapeDimension], _ b: [ShapeDimension], into: Bool = false) throws(GraphShapeError) -> [ShapeDimension] {
         let rank = max(a.count, b.count)
         if into && a.count > b.count { throw .init("\(a.shapeDescription) does not broadcast to \(b.shapeDescription)") }
-        let pa = Array(repeating: Dimension.fixed(1), count: rank - a.count) + a
-        let pb = Array(repeating: Dimension.fixed(1), count: rank - b.count) + b
-        var out: [Dimension] = []
+        let pa = Array(repeating: ShapeDimension.fixed(1), count: rank - a.count) + a
+        let pb = Array(repeating: ShapeDimension.fixed(1), count: rank - b.count) + b
+        var out: [ShapeDimension] = []
         for (p, q) in zip(pa, pb) {
             if p == q || q.value == 1 && !into {
                 out.append(p)
@@ -48,7 +48,7 @@ extension ShapeInference {
         return out
     }
 
-    static func matMulShape(_ a: [Dimension], _ b: [Dimension]) throws(GraphShapeError) -> [Dimension] {
+    static func matMulShape(_ a: [ShapeDimension], _ b: [ShapeDimension]) throws(GraphShapeError) -> [ShapeDimension] {
         guard a.count >= 1, b.count >= 1 else { throw .init("MatMul needs inputs of rank 1 or more") }
         let a2 = a.count == 1 ? [1] + a : a
         let b2 = b.count == 1 ? b + [1] : b
@@ -74,7 +74,10 @@ extension ShapeInference {
         return out
     }
 
-    static func product<C: Collection>(_ dims: C) -> Dimension where C.Element == Dimension {
+    static func product<C: Collection>(_ dims: C) -> ShapeDimension where C.Element == ShapeDimension {
+        // Unit dimensions do not change a product, so [N, 1, 1] keeps the name N.
+        let nonUnit = dims.filter { $0.value != 1 }
+        if nonUnit.count == 1, let only = nonUnit.first { return only }
         var p = 1
         for d in dims {
             guard let v = d.value else { return .unknown }
@@ -83,13 +86,13 @@ extension ShapeInference {
         return .fixed(p)
     }
 
-    static func add(_ a: Dimension, _ b: Dimension) -> Dimension {
+    static func add(_ a: ShapeDimension, _ b: ShapeDimension) -> ShapeDimension {
         guard let x = a.value, let y = b.value else { return .unknown }
         return .fixed(x + y)
     }
 
-    static func reshapeShape(_ x: [Dimension], _ shape: [Int], allowZero: Bool) throws(GraphShapeError) -> [Dimension] {
-        var out: [Dimension] = []
+    static func reshapeShape(_ x: [ShapeDimension], _ shape: [Int], allowZero: Bool) throws(GraphShapeError) -> [ShapeDimension] {
+        var out: [ShapeDimension] = []
         var inferred: Int? = nil
         for (i, s) in shape.enumerated() {
             switch s {
@@ -119,7 +122,7 @@ extension ShapeInference {
         return out
     }
 
-    static func requireSameShape(_ a: [Dimension], _ b: [Dimension], _ what: String) throws(GraphShapeError) {
+    static func requireSameShape(_ a: [ShapeDimension], _ b: [ShapeDimension], _ what: String) throws(GraphShapeError) {
         guard a.count == b.count else { throw .init("\(what) has shape \(a.shapeDescription); expected \(b.shapeDescription)") }
         for (p, q) in zip(a, b) {
             if let x = p.value, let y = q.value, x != y {

@@ -7,10 +7,10 @@ import Tensors
 /// logits) and for the logical NCDHW order that ONNX uses everywhere.
 public struct TensorType: Hashable, Sendable, CustomStringConvertible {
     public var dtype: DType
-    public var shape: [Dimension]
+    public var shape: [ShapeDimension]
     public var layout: Layout?
 
-    public init(_ dtype: DType, _ shape: [Dimension], layout: Layout? = nil) {
+    public init(_ dtype: DType, _ shape: [ShapeDimension], layout: Layout? = nil) {
         self.dtype = dtype
         self.shape = shape
         self.layout = layout

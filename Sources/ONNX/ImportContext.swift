@@ -17,7 +17,7 @@ struct ImportContext {
     }
 
     enum Converted {
-        case operation(Operation, inputs: [String])
+        case operation(Operator, inputs: [String])
         case constant(AnyTensor)
     }
 

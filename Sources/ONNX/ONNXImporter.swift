@@ -115,7 +115,7 @@ public enum ONNXImporter {
             if typeOptional && !t.hasElemType { return ValueInfo(v.name, TensorType(.float32, [])) }
             throw .invalidTensor(name: v.name, reason: "\(role) element type \(t.elemType) is not supported")
         }
-        var shape: [Dimension] = []
+        var shape: [ShapeDimension] = []
         for d in t.shape.dim {
             switch d.value {
             case .dimValue(let x)?:

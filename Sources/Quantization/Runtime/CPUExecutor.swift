@@ -61,7 +61,9 @@ public struct CPUExecutor: Sendable {
         }
         var outputs: [String: AnyTensor] = [:]
         for output in graph.outputs {
-            guard let v = values[output.name] ?? graph.initializers[output.name] else { throw .missingInput(output.name) }
+            guard let v = values[output.name] ?? graph.initializers[output.name] else {
+                throw .graph(.undefinedOutput(value: output.name))
+            }
             outputs[output.name] = v
         }
         return outputs
@@ -75,7 +77,7 @@ public struct CPUExecutor: Sendable {
                 actual: "\(graph.inputs.count) inputs and \(graph.outputs.count) outputs")
         }
         let out = try run([graph.inputs[0].name: input])
-        guard let y = out[graph.outputs[0].name] else { throw .missingInput(graph.outputs[0].name) }
+        guard let y = out[graph.outputs[0].name] else { throw .graph(.undefinedOutput(value: graph.outputs[0].name)) }
         return y
     }
 

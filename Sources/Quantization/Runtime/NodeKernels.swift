@@ -46,14 +46,22 @@ enum NodeKernels {
             let w = try float(1)
             let p = try convParameters(a, x.shape, w.shape)
             let residual = a.hasResidual ? try float(3).elements : nil
-            return out(ConvolutionKernels.float(
-                x: x, w: w, bias: try optionalFloat(2)?.elements, residual: residual, relu: a.activation == .relu, p: p))
+            let bias = try optionalFloat(2)?.elements
+            do {
+                return out(try ConvolutionKernels.float(x: x, w: w, bias: bias, residual: residual, relu: a.activation == .relu, p: p))
+            } catch {
+                throw .at(node, error.description)
+            }
         case .int8Conv(let a):
             let x = try int8(0)
             let w = try int8(1)
             let p = try convParameters(a.geometry, x.shape, w.shape)
-            let residual = a.epilogue.residualScale != nil ? try int8(2).elements : nil
-            return out8(ConvolutionKernels.int8(x: x, w: w, residual: residual, epilogue: a.epilogue, p: p))
+            let residual = a.epilogue.residualScale != nil ? try int8(2) : nil
+            do {
+                return out8(try ConvolutionKernels.int8(x: x, w: w, residual: residual, epilogue: a.epilogue, p: p))
+            } catch {
+                throw .at(node, error.description)
+            }
         case .batchNormalization(let epsilon):
             let x = try float(0)
             return out(ElementwiseKernels.batchNormalization(

@@ -14,7 +14,7 @@
 /// | add, mul, matMul, int8Add | a, b |
 /// | concat | any number |
 /// | all others | x |
-public enum Operation: Hashable, Sendable {
+public enum Operator: Hashable, Sendable {
     case conv(ConvAttributes)
     case batchNormalization(epsilon: Float)
     case relu
@@ -103,11 +103,11 @@ public enum Operation: Hashable, Sendable {
 /// computes, and the names of the values it reads and writes.
 public struct Node: Hashable, Sendable, CustomStringConvertible {
     public var name: String
-    public var operation: Operation
+    public var operation: Operator
     public var inputs: [String]
     public var outputs: [String]
 
-    public init(name: String, _ operation: Operation, inputs: [String], outputs: [String]) {
+    public init(name: String, _ operation: Operator, inputs: [String], outputs: [String]) {
         self.name = name
         self.operation = operation
         self.inputs = inputs

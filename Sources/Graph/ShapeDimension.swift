@@ -2,9 +2,9 @@
 /// (ONNX's `dim_param`, usually the batch).
 ///
 /// ```swift
-/// let shape: [Dimension] = [.symbolic("N"), 3, 16, 112, 112]
+/// let shape: [ShapeDimension] = [.symbolic("N"), 3, 16, 112, 112]
 /// ```
-public enum Dimension: Hashable, Sendable, ExpressibleByIntegerLiteral, CustomStringConvertible {
+public enum ShapeDimension: Hashable, Sendable, ExpressibleByIntegerLiteral, CustomStringConvertible {
     case fixed(Int)
     case symbolic(String)
 
@@ -24,10 +24,10 @@ public enum Dimension: Hashable, Sendable, ExpressibleByIntegerLiteral, CustomSt
     }
 
     /// A size that shape inference could not derive.
-    public static let unknown = Dimension.symbolic("")
+    public static let unknown = ShapeDimension.symbolic("")
 }
 
-extension Array where Element == Dimension {
+extension Array where Element == ShapeDimension {
     /// The sizes, when every one is known.
     public var fixedValues: [Int]? {
         var out: [Int] = []
@@ -45,5 +45,5 @@ extension Array where Element == Dimension {
 
 extension Array where Element == Int {
     /// Known dimensions.
-    public var dimensions: [Dimension] { map { .fixed($0) } }
+    public var dimensions: [ShapeDimension] { map { .fixed($0) } }
 }
