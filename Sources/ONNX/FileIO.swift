@@ -10,7 +10,7 @@ enum FileIO {
         do {
             return try Data(contentsOf: URL(filePath: path))
         } catch {
-            throw .io(path: path, reason: "cannot read (\(error.localizedDescription))")
+            throw .io(path: path, reason: "cannot read (\(error))")
         }
     }
 
@@ -18,7 +18,7 @@ enum FileIO {
         do {
             try Data(bytes).write(to: URL(filePath: path), options: .atomic)
         } catch {
-            throw .io(path: path, reason: "cannot write (\(error.localizedDescription))")
+            throw .io(path: path, reason: "cannot write (\(error))")
         }
     }
 

@@ -11,7 +11,10 @@ struct Q3D: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "q3d",
         abstract: "int8 3D convolutional networks on NVIDIA GPUs, with a CPU path.",
-        subcommands: [Conv3DCommand.self, CompileCommand.self, VerifyCommand.self, BenchCommand.self, DoctorCommand.self])
+        subcommands: [
+            DemoCommand.self, QuantizeCommand.self, RunCommand.self, Conv3DCommand.self, CompileCommand.self,
+            VerifyCommand.self, BenchCommand.self, DoctorCommand.self,
+        ])
 
     /// Parses and runs a subcommand. Every error (bad flags, bad values, a failed load) prints its
     /// message and exits with code 2; help exits 0; a command that wants another code throws `ExitCode`.
