@@ -45,7 +45,7 @@ final class FastConv3DBenchmarkTests: XCTestCase {
                     seconds.append(Double(t.seconds) + Double(t.attoseconds) * 1e-18)
                 }
                 seconds.sort()
-                func gops(_ s: Double) -> String { String(format: "%.1f", Double(p.flops) / s / 1e9) }
+                func gops(_ s: Double) -> String { String(format: "%.2f", Double(p.flops) / s / 1e9) }
                 print("\(name) [\(p)] \(label): median \(String(format: "%.1f", seconds[runs / 2] * 1e3)) ms "
                       + "\(gops(seconds[runs / 2])) GOPS, best \(gops(seconds[0])) GOPS")
             }
