@@ -1,24 +1,43 @@
 // Packing of activations and weights into the layouts the kernels read (see ccpukernels.h).
+#include <string.h>
+
 #include "ccpukernels.h"
 
-// Packed index of input element (n, c, d, h, 0); consecutive w are one packed pixel apart.
-static int64_t packed_input_row(const q3d_conv_geometry *g, int64_t n, int64_t c, int64_t d, int64_t h) {
-    const int64_t pixel = g->groups * g->packed_group_channels;
-    const int64_t channel = (c / g->group_channels) * g->packed_group_channels + c % g->group_channels;
-    return (((n * g->padded_depth + d + g->pad_front) * g->padded_height + h + g->pad_top) * g->padded_width
-            + g->pad_left) * pixel + channel;
+// Input packing works on destination planes (n, dp), dp in 0 ..< Dp: the whole plane is zeroed
+// (padding, and channels past C/g), then source plane d = dp - front, if there is one, is copied in.
+// Reads run along W, contiguous in the NCDHW source; writes stride by the packed pixel.
+
+static int64_t packed_plane_size(const q3d_conv_geometry *g) {
+    return g->padded_height * g->padded_width * g->groups * g->packed_group_channels;
 }
 
-// Reads run along W, contiguous in the NCDHW source; writes stride by the packed pixel.
+// The source plane of destination plane `plane` as n·C·D + d (the index of (n, 0, d) over planes of
+// H·W), or -1 when the plane is depth padding.
+static int64_t source_plane(const q3d_conv_geometry *g, int64_t plane) {
+    const int64_t n = plane / g->padded_depth, d = plane % g->padded_depth - g->pad_front;
+    if (d < 0 || d >= g->depth) return -1;
+    return n * g->groups * g->group_channels * g->depth + d;
+}
+
+// Offset in a destination plane of row h of input channel c.
+static int64_t packed_row(const q3d_conv_geometry *g, int64_t c, int64_t h) {
+    const int64_t pixel = g->groups * g->packed_group_channels;
+    const int64_t channel = (c / g->group_channels) * g->packed_group_channels + c % g->group_channels;
+    return ((h + g->pad_top) * g->padded_width + g->pad_left) * pixel + channel;
+}
+
 void q3d_pack_input_i8(const q3d_conv_geometry *g, const int8_t *src, int16_t *dst, int64_t first, int64_t count) {
     const int64_t channels = g->groups * g->group_channels, pixel = g->groups * g->packed_group_channels;
     for (int64_t plane = first; plane < first + count; plane++) {
-        const int64_t n = plane / g->depth, d = plane % g->depth;
+        int16_t *o = dst + plane * packed_plane_size(g);
+        memset(o, 0, sizeof *o * (size_t)packed_plane_size(g));
+        const int64_t source = source_plane(g, plane);
+        if (source < 0) continue;
         for (int64_t c = 0; c < channels; c++) {
             for (int64_t h = 0; h < g->height; h++) {
-                const int8_t *s = src + (((n * channels + c) * g->depth + d) * g->height + h) * g->width;
-                int16_t *o = dst + packed_input_row(g, n, c, d, h);
-                for (int64_t w = 0; w < g->width; w++) o[w * pixel] = s[w];
+                const int8_t *s = src + ((source + c * g->depth) * g->height + h) * g->width;
+                int16_t *row = o + packed_row(g, c, h);
+                for (int64_t w = 0; w < g->width; w++) row[w * pixel] = s[w];
             }
         }
     }
@@ -27,12 +46,15 @@ void q3d_pack_input_i8(const q3d_conv_geometry *g, const int8_t *src, int16_t *d
 void q3d_pack_input_f32(const q3d_conv_geometry *g, const float *src, float *dst, int64_t first, int64_t count) {
     const int64_t channels = g->groups * g->group_channels, pixel = g->groups * g->packed_group_channels;
     for (int64_t plane = first; plane < first + count; plane++) {
-        const int64_t n = plane / g->depth, d = plane % g->depth;
+        float *o = dst + plane * packed_plane_size(g);
+        memset(o, 0, sizeof *o * (size_t)packed_plane_size(g));
+        const int64_t source = source_plane(g, plane);
+        if (source < 0) continue;
         for (int64_t c = 0; c < channels; c++) {
             for (int64_t h = 0; h < g->height; h++) {
-                const float *s = src + (((n * channels + c) * g->depth + d) * g->height + h) * g->width;
-                float *o = dst + packed_input_row(g, n, c, d, h);
-                for (int64_t w = 0; w < g->width; w++) o[w * pixel] = s[w];
+                const float *s = src + ((source + c * g->depth) * g->height + h) * g->width;
+                float *row = o + packed_row(g, c, h);
+                for (int64_t w = 0; w < g->width; w++) row[w * pixel] = s[w];
             }
         }
     }

@@ -22,26 +22,36 @@ extension FastConv3D {
         }
     }
 
-    /// Copies `input` with `pack`, split over threads by planes (n, d).
+    /// Copies `input` with `pack`, split over threads by padded planes (n, dp). `pack` writes every
+    /// element, padding included, so the copy starts uninitialised rather than zeroed on one thread.
     private static func packInput<Source: TensorElement, Packed: Numeric>(
         _ input: Tensor<Source>, _ p: Conv3DParameters, channelAlignment: Int, _ options: CPUConv3DOptions,
         pack: (UnsafePointer<q3d_conv_geometry>, UnsafePointer<Source>, UnsafeMutablePointer<Packed>, Int64, Int64)
             -> Void
     ) throws(CPUKernelsError) -> [Packed] {
-        let (_, count) = try p.packedInputShape(channelAlignment: channelAlignment)
-        var packed = [Packed](repeating: 0, count: count)
-        withUnsafePointer(to: p.kernelGeometry(channelAlignment: channelAlignment)) { geometry in
+        let (shape, count) = try p.packedInputShape(channelAlignment: channelAlignment)
+        let planes = shape[0] * shape[1]
+        return withUnsafePointer(to: p.kernelGeometry(channelAlignment: channelAlignment)) { geometry in
             input.elements.withUnsafeBufferPointer { source in
-                packed.withUnsafeMutableBufferPointer { destination in
+                [Packed](unsafeUninitializedCapacity: count) { destination, initialized in
                     // Both hold at least one element: every extent of a valid convolution is positive.
                     guard let source = source.baseAddress, let destination = destination.baseAddress else { return }
-                    forEachChunk(of: p.batch * p.input.depth, threads: options.threads) { planes in
-                        pack(geometry, source, destination, Int64(planes.lowerBound), Int64(planes.count))
+                    forEachChunk(of: planes, threads: options.threads) { range in
+                        pack(geometry, source, destination, Int64(range.lowerBound), Int64(range.count))
                     }
+                    initialized = count
                 }
             }
         }
-        return packed
+    }
+
+    /// An array of `count` elements that `write` fills completely, without zeroing it first: the
+    /// kernels write every output element.
+    static func uninitializedOutput<Element>(count: Int, _ write: (UnsafeMutableBufferPointer<Element>) -> Void) -> [Element] {
+        [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
+            write(buffer)
+            initialized = count
+        }
     }
 
     /// Runs the int8 kernel of `weights.family` on the packed input, writing `output`.

@@ -28,11 +28,10 @@ public enum FastConv3D {
     ) throws(CPUKernelsError) -> Tensor<Int32> {
         try checkInt8(input, weights, p, options)
         let packed = try packInput(input, p, weights.family, options)
-        var result = [Int32](repeating: 0, count: p.outputShape.reduce(1, *))
-        result.withUnsafeMutableBufferPointer { values in
-            var output = q3d_int_output()
-            output.accumulators = values.baseAddress
-            run(packed, weights, p, output, options)
+        let result: [Int32] = uninitializedOutput(count: p.outputShape.reduce(1, *)) { values in
+            var destination = q3d_int_output()
+            destination.accumulators = values.baseAddress
+            run(packed, weights, p, destination, options)
         }
         return try tensor(result, p)
     }
@@ -47,20 +46,19 @@ public enum FastConv3D {
         try checkInt8(input, weights, p, options)
         try p.checkEpilogue(epilogue, residual: residual)
         let packed = try packInput(input, p, weights.family, options)
-        var result = [Int8](repeating: 0, count: p.outputShape.reduce(1, *))
         let residualValues = residual?.elements ?? []
-        epilogue.scale.withUnsafeBufferPointer { scale in
+        let result: [Int8] = epilogue.scale.withUnsafeBufferPointer { scale in
             epilogue.bias.withUnsafeBufferPointer { bias in
                 residualValues.withUnsafeBufferPointer { residualBuffer in
-                    result.withUnsafeMutableBufferPointer { values in
-                        var output = q3d_int_output()
-                        output.requantized = values.baseAddress
-                        output.scale = scale.baseAddress
-                        output.bias = bias.baseAddress
-                        output.residual = residual == nil ? nil : residualBuffer.baseAddress
-                        output.residual_scale = epilogue.residualScale ?? 0
-                        output.relu = epilogue.relu ? 1 : 0
-                        run(packed, weights, p, output, options)
+                    uninitializedOutput(count: p.outputShape.reduce(1, *)) { values in
+                        var destination = q3d_int_output()
+                        destination.requantized = values.baseAddress
+                        destination.scale = scale.baseAddress
+                        destination.bias = bias.baseAddress
+                        destination.residual = residual == nil ? nil : residualBuffer.baseAddress
+                        destination.residual_scale = epilogue.residualScale ?? 0
+                        destination.relu = epilogue.relu ? 1 : 0
+                        run(packed, weights, p, destination, options)
                     }
                 }
             }
@@ -78,15 +76,14 @@ public enum FastConv3D {
         try weights.check(against: p)
         if let bias { try p.checkPerChannel(bias, name: "bias") }
         let packed = try packInput(input, p, weights.family, options)
-        var result = [Float](repeating: 0, count: p.outputShape.reduce(1, *))
         let biasValues = bias ?? []
-        biasValues.withUnsafeBufferPointer { biasBuffer in
-            result.withUnsafeMutableBufferPointer { values in
-                var output = q3d_float_output()
-                output.values = values.baseAddress
-                output.bias = bias == nil ? nil : biasBuffer.baseAddress
-                output.relu = relu ? 1 : 0
-                run(packed, weights, p, output, options)
+        let result: [Float] = biasValues.withUnsafeBufferPointer { biasBuffer in
+            uninitializedOutput(count: p.outputShape.reduce(1, *)) { values in
+                var destination = q3d_float_output()
+                destination.values = values.baseAddress
+                destination.bias = bias == nil ? nil : biasBuffer.baseAddress
+                destination.relu = relu ? 1 : 0
+                run(packed, weights, p, destination, options)
             }
         }
         return try tensor(result, p)

@@ -24,9 +24,10 @@ public enum ReferenceConv3D {
         try p.checkInput(input)
         try p.checkWeight(weight)
         if let bias { try p.checkPerChannel(bias, name: "bias") }
-        let x = input.elements, w = weight.elements
-        let values = convolve(p) { (i: Int, j: Int) -> Double in Double(x[i]) * Double(w[j]) } output: { sum, k in
-            Float(sum + Double(bias?[k] ?? 0))
+        let sums = convolve(p, input.elements.map(Double.init), weight.elements.map(Double.init))
+        let plane = p.output.volume
+        let values = sums.enumerated().map { i, sum in
+            Float(sum + Double(bias?[(i / plane) % p.outputChannels] ?? 0))
         }
         return try output(values, p)
     }
@@ -41,9 +42,7 @@ public enum ReferenceConv3D {
         try p.checkInput(input)
         try p.checkWeight(weight)
         try p.checkInt8Reduction()
-        let x = input.elements, w = weight.elements
-        let values = convolve(p) { (i: Int, j: Int) -> Int32 in Int32(x[i]) * Int32(w[j]) } output: { sum, _ in sum }
-        return try output(values, p)
+        return try output(convolve(p, input.elements.map(Int32.init), weight.elements.map(Int32.init)), p)
     }
 
     /// Exact convolution of asymmetrically quantized uint8 activations with int8 weights: each
@@ -58,24 +57,20 @@ public enum ReferenceConv3D {
         try p.checkInput(input)
         try p.checkWeight(weight)
         try p.checkAccumulation(largestProduct: 255 * 128, operands: "(uint8 - zero point) x int8")
-        let x = input.elements, w = weight.elements
-        let zero = Int32(zeroPoint)
-        let values = convolve(p) { (i: Int, j: Int) -> Int32 in (Int32(x[i]) - zero) * Int32(w[j]) } output: {
-            sum, _ in sum
-        }
-        return try output(values, p)
+        // Subtracting the zero point first makes padding plain zero, as the loops below treat it.
+        let centred = input.elements.map { Int32($0) - Int32(zeroPoint) }
+        return try output(convolve(p, centred, weight.elements.map(Int32.init)), p)
     }
 
-    /// Every output in NCDHW order: `output(sum, k)` of the sum of `term(inputIndex, weightIndex)` over
-    /// the taps whose input coordinate `o·stride - padBefore + t·dilation` lies inside the input on all
-    /// three axes. Taps in the padding are skipped: they read zero.
-    private static func convolve<Sum: AdditiveArithmetic, Output>(
-        _ p: Conv3DParameters, term: (_ input: Int, _ weight: Int) -> Sum, output: (Sum, _ k: Int) -> Output
-    ) -> [Output] {
+    /// Every output in NCDHW order: the sum of `x[input] · w[weight]` over the taps whose input
+    /// coordinate `o·stride - padBefore + t·dilation` lies inside the input on all three axes. Taps in
+    /// the padding are skipped: they read zero. The operands are already in the accumulator's type,
+    /// so for integers every product and sum is exact (the callers checked the reduction length).
+    private static func convolve<Sum: Numeric>(_ p: Conv3DParameters, _ x: [Sum], _ w: [Sum]) -> [Sum] {
         let (c, cg, kg) = (p.inputChannels, p.inputChannelsPerGroup, p.outputChannelsPerGroup)
-        let (d, h, w) = (p.input.depth, p.input.height, p.input.width)
+        let (d, h, wd) = (p.input.depth, p.input.height, p.input.width)
         let (kd, kh, kw) = (p.kernel.depth, p.kernel.height, p.kernel.width)
-        var result: [Output] = []
+        var result: [Sum] = []
         result.reserveCapacity(p.outputShape.reduce(1, *))
         for n in 0..<p.batch {
             for k in 0..<p.outputChannels {
@@ -83,7 +78,7 @@ public enum ReferenceConv3D {
                 for od in 0..<p.output.depth {
                     for oh in 0..<p.output.height {
                         for ow in 0..<p.output.width {
-                            var sum = Sum.zero
+                            var sum: Sum = 0
                             for ci in 0..<cg {
                                 let channel = group * cg + ci
                                 for tz in 0..<kd {
@@ -93,16 +88,16 @@ public enum ReferenceConv3D {
                                         let y = oh * p.stride.height - p.padding.top + ty * p.dilation.height
                                         guard y >= 0 && y < h else { continue }
                                         for tx in 0..<kw {
-                                            let x = ow * p.stride.width - p.padding.left + tx * p.dilation.width
-                                            guard x >= 0 && x < w else { continue }
-                                            let inputIndex = (((n * c + channel) * d + z) * h + y) * w + x
+                                            let xw = ow * p.stride.width - p.padding.left + tx * p.dilation.width
+                                            guard xw >= 0 && xw < wd else { continue }
+                                            let inputIndex = (((n * c + channel) * d + z) * h + y) * wd + xw
                                             let weightIndex = (((k * cg + ci) * kd + tz) * kh + ty) * kw + tx
-                                            sum += term(inputIndex, weightIndex)
+                                            sum += x[inputIndex] * w[weightIndex]
                                         }
                                     }
                                 }
                             }
-                            result.append(output(sum, k))
+                            result.append(sum)
                         }
                     }
                 }

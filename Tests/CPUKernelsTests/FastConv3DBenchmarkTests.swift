@@ -9,14 +9,18 @@ import XCTest
 ///
 ///     Q3D_CPU_BENCH=1 swift test -c release -Xswiftc -enable-testing --filter FastConv3DBenchmarkTests
 ///
-/// Each figure is the median (and best) of five calls after a warm-up; a call includes packing the input and
-/// allocating the output, not packing the weights (done once, as a model would).
+/// `Q3D_CPU_BENCH_RUNS` sets the number of timed calls (default 5); `Q3D_CPU_BENCH_REFERENCE=1` adds one
+/// call of each reference convolution. Each figure is the median (and best) of the calls after a
+/// warm-up; a call includes packing the input and allocating the output, not packing the weights
+/// (done once, as a model would).
 final class FastConv3DBenchmarkTests: XCTestCase {
     func testAnchorLayerThroughput() throws {
-        guard ProcessInfo.processInfo.environment["Q3D_CPU_BENCH"] == "1" else {
+        let environment = ProcessInfo.processInfo.environment
+        guard environment["Q3D_CPU_BENCH"] == "1" else {
             throw XCTSkip("set Q3D_CPU_BENCH=1 and build with -c release to measure")
         }
-        let withReference = ProcessInfo.processInfo.environment["Q3D_CPU_BENCH_REFERENCE"] == "1"
+        let withReference = environment["Q3D_CPU_BENCH_REFERENCE"] == "1"
+        let runs = max(1, environment["Q3D_CPU_BENCH_RUNS"].flatMap { Int($0) } ?? 5)
         let options = CPUConv3DOptions()
         print("CPU: \(CPUFeatures.current), instruction set \(options.instructionSet), threads \(options.threads)")
         for name in ["r3d.l2", "r2p1d.s"] {
@@ -33,7 +37,7 @@ final class FastConv3DBenchmarkTests: XCTestCase {
                 scale: Array(repeating: 1e-4, count: p.outputChannels), bias: Array(repeating: 0, count: p.outputChannels),
                 relu: true)
             let bias = [Float](repeating: 0.5, count: p.outputChannels)
-            func report(_ label: String, runs: Int = 5, _ body: () throws -> Void) rethrows {
+            func report(_ label: String, runs: Int = runs, _ body: () throws -> Void) rethrows {
                 try body()
                 var seconds: [Double] = []
                 for _ in 0..<runs {
@@ -41,7 +45,7 @@ final class FastConv3DBenchmarkTests: XCTestCase {
                     seconds.append(Double(t.seconds) + Double(t.attoseconds) * 1e-18)
                 }
                 seconds.sort()
-                func gops(_ s: Double) -> String { String(format: "%.1f", Double(p.flops) / s / 1e9) }
+                func gops(_ s: Double) -> String { String(format: "%.2f", Double(p.flops) / s / 1e9) }
                 print("\(name) [\(p)] \(label): median \(String(format: "%.1f", seconds[runs / 2] * 1e3)) ms "
                       + "\(gops(seconds[runs / 2])) GOPS, best \(gops(seconds[0])) GOPS")
             }

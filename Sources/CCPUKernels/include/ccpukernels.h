@@ -81,9 +81,10 @@ typedef struct q3d_float_output {
     int32_t relu;
 } q3d_float_output;
 
-// Packing. The input functions copy planes (n, d) `first ..< first + count` of the source, out of
-// `0 ..< N·D`, so callers can split the copy over threads. Destinations must be zero-filled
-// beforehand: only the interior (and, for weights, the real channels) is written.
+// Packing. The input functions write destination planes (n, dp) `first ..< first + count` of
+// `0 ..< N·Dp` completely, padding included, so callers can split the copy over threads and need not
+// initialise the destination. The weight functions write only real weights into a zero-filled
+// destination.
 void q3d_pack_input_i8(const q3d_conv_geometry *geometry, const int8_t *src, int16_t *dst,
                        int64_t first, int64_t count);
 void q3d_pack_input_f32(const q3d_conv_geometry *geometry, const float *src, float *dst,
