@@ -43,7 +43,7 @@ let package = Package(
                 "Engine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "ConvGeometryTests", dependencies: ["ConvGeometry"]),
         .testTarget(name: "CPUKernelsTests", dependencies: ["CPUKernels", "Tensors", "ConvGeometry"]),
         .testTarget(name: "CUDARuntimeTests", dependencies: ["CUDARuntime"]),

@@ -1,87 +1,69 @@
 import CUDARuntime
 import ConvGeometry
-import FoundationEssentials
 import Kernels
-import Tensors
 
-/// `q3d conv3d --impl dp4a`: the dp4a template on device 0 over the request's random data.
-///
-/// The configuration is the one given as JSON, else the one at `configIndex` of a uniform sample of
-/// the valid space (index i draws rank `Int.random(in: 0..<validCount)` from a generator seeded with
-/// i, so each index names one configuration for good), else ``Dp4aConv3DTemplate/defaultConfig(for:on:)``.
+/// Runs an int8 convolution with one of Q3D's CUDA kernel templates on GPU 0 (`q3d conv3d --device cuda`).
 public struct CUDAConv3DRunner: Conv3DRunner {
     public let request: Conv3DRequest
-    public let executor: Dp4aConv3DExecutor
-    private let problem: Conv3DProblem
-    private let configSource: String
+    public let selection: KernelSelection
+    private let kernel: LoadedConvKernel
+    private let check: KernelCheck
+    private let device: CUDADevice
 
     public init(request: Conv3DRequest, impl: String, config: String?, configIndex: Int?) throws {
-        guard impl == "dp4a" else { throw EngineError.unknownImplementation(impl, known: ["dp4a"]) }
-        guard request.dtype == .int8 else {
-            throw EngineError.unsupported(impl: impl, reason: "it computes int8 only (asked: \(request.dtype.rawValue))")
-        }
-        let p = request.parameters
         let context = try CUDAContext(ordinal: 0)
-        let arch = context.device.gpuArchitecture
-        let chosen: Dp4aConv3DConfig
-        if let config {
-            chosen = try JSONDecoder().decode(Dp4aConv3DConfig.self, from: Data(config.utf8))
-            configSource = "given"
-        } else if let configIndex {
-            guard configIndex >= 0 else {
-                throw EngineError.unsupported(impl: impl, reason: "--config-index \(configIndex) is negative")
-            }
-            let space = try Dp4aConv3DTemplate.space(for: p, on: arch)
-            var generator = SeededGenerator(seed: UInt64(configIndex))
-            let count = space.validCount()
-            guard count > 0, let point = space.validPoint(atRank: Int.random(in: 0..<count, using: &generator)) else {
-                throw EngineError.unsupported(impl: impl, reason: "the space of \(p) on \(arch) is empty")
-            }
-            chosen = try space.config(at: point, as: Dp4aConv3DConfig.self)
-            configSource = "index \(configIndex)"
-        } else {
-            chosen = try Dp4aConv3DTemplate.defaultConfig(for: p, on: arch)
-            configSource = "default"
-        }
-        problem = try Conv3DProblem(request)
-        var output = OutputKind.int32
-        if case .int8(_, _, let epilogue?) = problem.operands {
-            output = .int8(relu: epilogue.relu, residual: epilogue.residualScale != nil)
-        }
-        executor = try Dp4aConv3DExecutor(context: context, parameters: p, config: chosen, output: output)
+        device = try CUDADevice(ordinal: 0)
         self.request = request
+        selection = try KernelCatalog.select(
+            impl: impl, workload: request.parameters, arch: GPUArchitecture(device),
+            output: request.int8Output ? .int8(relu: true, residual: false) : .int32,
+            config: config, configIndex: configIndex)
+        let compiled = try LoadedConvKernel.compile(selection.source, arch: device.arch, cache: ModuleCache())
+        kernel = try LoadedConvKernel(selection.source, compiled: compiled, context: context)
+        check = KernelCheck(
+            operands: DeviceOperands(problem: try Conv3DProblem(request), context: context),
+            int8Output: request.int8Output)
     }
 
     public mutating func run(verify: Bool, bench: Bool, repeats: Int) throws -> Conv3DRunResult {
-        guard case let .int8(input, weight, epilogue) = problem.operands else {
-            throw EngineError.unsupported(impl: "dp4a", reason: "it computes int8 only")
+        var result = Conv3DRunResult(outputShape: request.parameters.outputShape, detail: detail)
+        result.config = selection.configJSON
+        result.configSource = selection.configSource
+        if verify {
+            let outcome = try check.verify(kernel)
+            result.maxAbsError = outcome.errors.maxAbs
+            result.relativeError = outcome.errors.relative
+            result.unwritten = outcome.unwritten
+            result.verified = outcome.passed
         }
-        let compiled = executor.compiled
-        var result = Conv3DRunResult(
-            outputShape: request.parameters.outputShape,
-            detail: "\(executor.kernel.name): \(compiled.registers.map { "\($0) registers" } ?? "registers unknown"), "
-                + "\(compiled.spillBytes ?? 0) spill bytes, \(executor.kernel.staticSharedBytes) shared bytes, "
-                + "grid \(executor.kernel.grid), block \(executor.kernel.block)")
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        result.config = String(decoding: try encoder.encode(executor.config), as: UTF8.self)
-        result.configSource = configSource
-        let buffers = try executor.upload(input: input, weight: weight, epilogue: epilogue)
-        try executor.launch(buffers)
-        try executor.context.synchronize()
         if bench {
-            let timing = try executor.time(buffers, warmUp: 3, repeats: repeats)
-            result.milliseconds = timing.median
-            result.spread = timing.range
+            let times = try check.time(kernel, repeats: repeats)
+            result.milliseconds = Timing.median(times)
+            result.spread = (times.min() ?? 0)...(times.max() ?? 0)
             result.repeats = repeats
         }
-        if verify {
-            let check = try executor.verify(input: input, weight: weight, epilogue: epilogue)
-            result.maxAbsError = Double(check.maxAbsError)
-            result.relativeError = check.passed ? 0 : nil
-            result.unwritten = check.unwritten
-            result.verified = check.passed
-        }
         return result
+    }
+
+    private var detail: String {
+        let k = kernel.compiled
+        var parts = [device.name, device.arch, "NVRTC \(k.nvrtcVersion)"]
+        if let r = k.registers { parts.append("\(r) registers") }
+        if let s = k.spillBytes, s > 0 { parts.append("\(s) spill bytes") }
+        parts.append("block \(selection.source.block), grid \(selection.source.grid)")
+        return parts.joined(separator: ", ")
+    }
+}
+
+extension GPUArchitecture {
+    /// The limits of a device, as the kernel templates' validity rules need them.
+    public init(_ device: CUDADevice) {
+        self.init(
+            major: device.computeCapability.major, minor: device.computeCapability.minor,
+            archSpecific: device.computeCapability.major >= 9,
+            maxDynamicSharedBytesPerBlock: device.maxSharedMemoryPerBlockOptin)
+        maxThreadsPerBlock = device.maxThreadsPerBlock
+        registersPerBlock = device.registersPerBlock
+        multiprocessorCount = device.multiprocessors
     }
 }

@@ -6,27 +6,6 @@ public enum DeviceRequest: String, Sendable { case cpu, cuda, auto }
 /// The device an implementation runs on.
 public enum ComputeDevice: String, Codable, Sendable { case cpu, cuda }
 
-/// Why a convolution implementation could not be chosen.
-public enum EngineError: Error, CustomStringConvertible {
-    case unknownImplementation(String, known: [String])
-    case wrongDevice(impl: String, runsOn: ComputeDevice, asked: DeviceRequest)
-    case cudaUnavailable(String)
-    case unsupported(impl: String, reason: String)
-
-    public var description: String {
-        switch self {
-        case let .unknownImplementation(name, known):
-            return "unknown implementation '\(name)'; expected one of \(known.joined(separator: ", "))"
-        case let .wrongDevice(impl, runsOn, asked):
-            return "implementation '\(impl)' runs on the \(runsOn.rawValue), but --device \(asked.rawValue) was asked for"
-        case .cudaUnavailable(let reason):
-            return "CUDA is not available: \(reason)"
-        case let .unsupported(impl, reason):
-            return "implementation '\(impl)' cannot run this convolution: \(reason)"
-        }
-    }
-}
-
 /// The implementation chosen for one convolution, the device it runs on, and why.
 public struct Conv3DChoice: Sendable {
     public let impl: String
@@ -41,7 +20,7 @@ public struct Conv3DChoice: Sendable {
 /// fail is not a candidate; nothing asserts.
 public enum Conv3DChooser {
     static let cpuImplementations = ["reference", "fast"]
-    static let cudaImplementations = ["dp4a"]
+    static let cudaImplementations = KernelCatalog.names
 
     public static func choose(impl: String, device: DeviceRequest, request: Conv3DRequest) throws -> Conv3DChoice {
         let known = ["auto"] + cpuImplementations + cudaImplementations

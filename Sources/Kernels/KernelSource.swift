@@ -60,6 +60,11 @@ public struct KernelParameter: Hashable, Codable, Sendable, CustomStringConverti
     /// What the value means to the convolution, so a runner can bind values by role, not position.
     public enum Role: String, Hashable, Codable, Sendable {
         case input, weight, output, scale, bias, residual, residualScale
+        /// Scratch memory the kernel writes and reads back within one launch (split-K partial sums);
+        /// its contents before and after a launch do not matter.
+        case workspace
+        /// int32 counters that must be zero before the first launch; every launch leaves them zero.
+        case counters
     }
 
     /// The name in the kernel's signature.

@@ -11,7 +11,7 @@ struct Q3D: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "q3d",
         abstract: "int8 3D convolutional networks on NVIDIA GPUs, with a CPU path.",
-        subcommands: [Conv3DCommand.self, DoctorCommand.self])
+        subcommands: [Conv3DCommand.self, CompileCommand.self, VerifyCommand.self, BenchCommand.self, DoctorCommand.self])
 
     /// Parses and runs a subcommand. Every error (bad flags, bad values, a failed load) prints its
     /// message and exits with code 2; help exits 0; a command that wants another code throws `ExitCode`.
@@ -20,11 +20,11 @@ struct Q3D: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch let code as ExitCode {
-            exit(code.rawValue)
+            Glibc.exit(code.rawValue)
         } catch {
             if exitCode(for: error) == .success { Q3D.exit(withError: error) }
-            Terminal.error(fullMessage(for: error))
-            exit(2)
+            Terminal.error(message(for: error))
+            Glibc.exit(2)
         }
     }
 }

@@ -8,22 +8,34 @@ import Darwin
 /// standard error (so `--json` output stays parseable).
 enum Terminal {
     static func error(_ message: String) {
-        fputs(message.hasPrefix("Error:") || message.hasPrefix("error:") ? message + "\n" : "error: \(message)\n", stderr)
+        writeError(message.hasPrefix("Error:") || message.hasPrefix("error:") ? message + "\n" : "error: \(message)\n")
     }
 
     static func note(_ message: String) {
-        fputs(message + "\n", stderr)
+        writeError(message + "\n")
+    }
+
+    /// Standard error, unbuffered: one write(2) per message.
+    private static func writeError(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let n = write(2, bytes.baseAddress! + offset, bytes.count - offset)
+                if n <= 0 { return }
+                offset += n
+            }
+        }
     }
 
     /// Rewrites the current standard-error line (a progress bar); `done` ends the line.
     static func progress(_ message: String, done: Bool = false) {
         let interactive = isatty(2) != 0
         if interactive {
-            fputs("\r\u{1B}[K" + message + (done ? "\n" : ""), stderr)
+            writeError("\r\u{1B}[K" + message + (done ? "\n" : ""))
         } else if done {
-            fputs(message + "\n", stderr)
+            writeError(message + "\n")
         }
-        fflush(stderr)
     }
 
     /// A text progress bar: `[#####.....] 12/40 label`.

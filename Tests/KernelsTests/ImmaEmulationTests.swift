@@ -1,0 +1,105 @@
+import ConvGeometry
+import Foundation
+import Synchronization
+@testable import Kernels
+import Tensors
+import XCTest
+
+/// Runs rendered imma kernels on the CPU through ``ImmaHostEmulation`` and compares them exactly with
+/// the CPU reference: the kernels' index arithmetic, predicates, swizzle, pipeline, split-K exchange
+/// and epilogue, before any GPU sees them. Needs a C++ compiler (skipped without one).
+///
+/// `Q3D_IMMA_EMULATE=n` emulates n random configurations per workload instead of 1.
+final class ImmaEmulationTests: XCTestCase {
+    /// The odd workload of the compile sweep: C = 24, K = 40, dilation 2, asymmetric padding.
+    static let odd = try! Conv3DParameters(
+        batch: 1, inputChannels: 24, outputChannels: 40, input: Extent3(9, 9, 9), kernel: Extent3(uniform: 3),
+        dilation: Extent3(uniform: 2), padding: .explicit(Padding3D(front: 0, top: 1, left: 1, back: 2, bottom: 2, right: 1)))
+
+    /// Each anchor layer's kernel, stride and padding on a small batch and volume (and, for r3d.l3 and
+    /// r3d.l4, fewer channels), so that an emulated run takes seconds; M stays above 128 in most, so that
+    /// every block_m candidate is valid somewhere.
+    static let smallTwins: [(name: String, workload: Conv3DParameters)] = {
+        func conv(_ n: Int, _ c: Int, _ k: Int, _ dhw: Extent3, _ kernel: Extent3, stride: Extent3 = Extent3(uniform: 1), pad: Extent3) -> Conv3DParameters {
+            try! Conv3DParameters(batch: n, inputChannels: c, outputChannels: k, input: dhw, kernel: kernel, stride: stride,
+                                  padding: .explicit(Padding3D(symmetric: pad)))
+        }
+        let k3 = Extent3(uniform: 3), p1 = Extent3(uniform: 1)
+        return [
+            ("r3d.stem", conv(1, 3, 64, Extent3(4, 20, 20), Extent3(3, 7, 7), stride: Extent3(1, 2, 2), pad: Extent3(1, 3, 3))),
+            ("r3d.l1", conv(1, 64, 64, Extent3(2, 10, 10), k3, pad: p1)),
+            ("r3d.l2", conv(1, 128, 128, Extent3(2, 9, 9), k3, pad: p1)),
+            ("r3d.l3", conv(1, 96, 192, Extent3(2, 8, 9), k3, pad: p1)),
+            ("r3d.l4", conv(2, 64, 256, Extent3(2, 3, 3), k3, pad: p1)),
+            ("r2p1d.s", conv(1, 64, 144, Extent3(2, 9, 9), Extent3(1, 3, 3), pad: Extent3(0, 1, 1))),
+            ("r2p1d.t", conv(1, 144, 64, Extent3(4, 6, 6), Extent3(3, 1, 1), pad: Extent3(1, 0, 0))),
+            ("i3d.pw", conv(2, 256, 64, Extent3(2, 6, 7), Extent3(uniform: 1), pad: Extent3(uniform: 0))),
+            ("unet.64", conv(1, 64, 64, Extent3(3, 8, 8), k3, pad: p1)),
+            ("odd", odd),
+        ]
+    }()
+
+    static let outputs: [OutputKind] = [
+        .int32, .int8(relu: false, residual: false), .int8(relu: true, residual: false), .int8(relu: true, residual: true),
+        .int8(relu: false, residual: true),
+    ]
+
+    override func setUpWithError() throws {
+        guard ImmaEmulationHarness.compiler != nil else { throw XCTSkip("no C++ compiler to emulate kernels with") }
+    }
+
+    /// The default configuration of every anchor layer (chosen for the full-size layer on sm_90), run
+    /// on the layer's small twin, int32 and int8 with ReLU and residual.
+    func testDefaultConfigurationsOfTheAnchorLayers() throws {
+        var cases: [(String, Conv3DParameters, ImmaConv3DConfig, OutputKind)] = []
+        for layer in AnchorLayers.all() {
+            guard let twin = Self.smallTwins.first(where: { $0.name == layer.name }) else { continue }
+            let config = try ImmaConv3DTemplate.defaultConfig(for: layer.parameters, on: .sm90)
+            cases.append((layer.name, twin.workload, config, .int32))
+            cases.append((layer.name, twin.workload, config, .int8(relu: true, residual: true)))
+        }
+        try emulate(cases)
+    }
+
+    /// Uniformly sampled valid configurations of each small twin's own space, on sm_80 and sm_90
+    /// alternately, with a random output kind.
+    func testSampledConfigurations() throws {
+        let perWorkload = Int(ProcessInfo.processInfo.environment["Q3D_IMMA_EMULATE"] ?? "") ?? 1
+        var rng = SeededGenerator(seed: 0x1_3A4A)
+        var cases: [(String, Conv3DParameters, ImmaConv3DConfig, OutputKind)] = []
+        for (index, twin) in Self.smallTwins.enumerated() {
+            let arch: GPUArchitecture = index % 2 == 0 ? .sm90 : .sm80
+            let space = try ImmaConv3DTemplate.space(for: twin.workload, on: arch)
+            for point in space.sample(count: perWorkload, using: &rng) {
+                let config = try space.config(at: point, as: ImmaConv3DConfig.self)
+                cases.append((twin.name, twin.workload, config, Self.outputs[Int.random(in: 0..<Self.outputs.count, using: &rng)]))
+            }
+        }
+        try emulate(cases)
+    }
+
+    /// Emulates the cases two at a time; every failure is reported with its workload, configuration,
+    /// output kind and seed.
+    func emulate(_ cases: [(String, Conv3DParameters, ImmaConv3DConfig, OutputKind)]) throws {
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: cases.count) { i in
+            let (name, workload, config, output) = cases[i]
+            let seed = UInt64(1000 + i)
+            let label = "\(name) [\(config.json)] \(output) seed \(seed)"
+            do {
+                let kernel = try ImmaConv3DTemplate.render(workload: workload, config: config, output: output)
+                let outcome = try ImmaEmulationHarness.run(
+                    kernel, output: output, problem: ImmaTestProblem(workload, seed: seed), scheduleSeed: i)
+                print(String(format: "emulated %@: %d mismatches, compile %.1f s, run %.1f s", label, outcome.mismatches,
+                             outcome.compileSeconds, outcome.runSeconds))
+                if outcome.mismatches > 0 {
+                    failures.withLock { $0.append("\(label): \(outcome.mismatches) mismatches, first \(outcome.firstMismatch ?? "")") }
+                }
+            } catch {
+                failures.withLock { $0.append("\(label): \(error)") }
+            }
+        }
+        let found = failures.withLock { $0 }
+        XCTAssertTrue(found.isEmpty, "\(found.count) of \(cases.count) emulated kernels failed:\n" + found.joined(separator: "\n"))
+    }
+}

@@ -1,0 +1,342 @@
+/// A host emulation of the imma kernel's device prelude, so that the kernel text a renderer produces —
+/// everything after ``ImmaConv3DRenderer/kernelMarker`` — runs on the CPU, compiled by clang++.
+///
+/// Each CUDA thread is a fiber (`ucontext`); a block's fibers run one at a time in a random order (from
+/// a seed) and switch only at `__syncthreads`, warp-collective instructions and `cp.async` waits. The
+/// warp-collective instructions follow the PTX ISA's definitions: `ldmatrix.x4` gives lane l, in register
+/// j, the four bytes 4(l%4).. of the row address lane 8j + l/4 supplied; `mma.m16n8k32` rebuilds the
+/// 16x32 A, 32x8 B and 16x8 C tiles from the lanes' registers (fragment layouts of "Matrix fragments for
+/// mma.m16n8k32"), multiplies exactly and hands D back the same way.
+///
+/// It checks what the GPU would not report: `cp.async` is emulated as late as the PTX allows (the
+/// bytes land at the `wait_group` that covers them) and its destination is poisoned when it is issued,
+/// so a missing wait or barrier reads poison (and a stage overwritten while another warp still reads it
+/// too); every `cp.async` source, store and the residual and workspace loads are bounds- and
+/// alignment-checked against the kernel's buffers, which also end at a guard page; warps whose lanes
+/// reach different collectives, and deadlocked barriers, abort.
+enum ImmaHostEmulation {
+    static let prelude = #"""
+        #include <algorithm>
+        #include <cmath>
+        #include <cstdarg>
+        #include <cstdint>
+        #include <cstdio>
+        #include <cstdlib>
+        #include <cstring>
+        #include <functional>
+        #include <random>
+        #include <vector>
+        #include <sys/mman.h>
+        #include <ucontext.h>
+        #include <unistd.h>
+
+        #define __global__
+        #define __device__
+        #define __forceinline__ inline
+        #define __launch_bounds__(...)
+        #define __restrict__ __restrict
+        #define Q3D_DEVICE static inline
+        #define Q3D_SHARED(name) uint8_t* name = q3d_emu::block->smem.data()
+
+        namespace q3d_emu {
+        [[noreturn]] static void fail(const char* format, ...) {
+          va_list args;
+          va_start(args, format);
+          fprintf(stderr, "emulation error: ");
+          vfprintf(stderr, format, args);
+          fprintf(stderr, "\n");
+          va_end(args);
+          exit(3);
+        }
+
+        struct Index { unsigned x, y, z; };
+        struct Copy { uint32_t dst; const uint8_t* src; int size; int src_bytes; };
+        struct Thread {
+          ucontext_t context;
+          std::vector<char> stack;
+          bool done = false;
+          std::function<bool()> until;
+          std::vector<Copy> open;
+          std::vector<std::vector<Copy>> committed;
+        };
+        struct Warp { int arrived = 0; long generation = 0; int kind = 0; uint32_t in[32][10]; uint32_t out[32][4]; };
+        struct Block {
+          std::vector<Thread> threads;
+          std::vector<Warp> warps;
+          std::vector<uint8_t> smem;
+          int current = -1;
+          ucontext_t scheduler;
+          int barrier_arrived = 0;
+          long barrier_generation = 0;
+          Index index;
+          std::function<void()> body;
+        };
+        struct Buffer { const uint8_t* begin; size_t bytes; const char* name; };
+
+        static Block* block = nullptr;
+        static std::vector<Buffer> buffers;
+        static std::mt19937 rng(1);
+
+        static Thread& me() { return block->threads[block->current]; }
+
+        static void switch_out(std::function<bool()> until) {
+          Thread& t = me();
+          t.until = std::move(until);
+          swapcontext(&t.context, &block->scheduler);
+        }
+
+        static void entry() { block->body(); block->threads[block->current].done = true; }
+
+        static void run_block(Index index, int threads, size_t smem_bytes, std::function<void()> body) {
+          static Block b;
+          block = &b;
+          b.index = index;
+          b.body = std::move(body);
+          b.smem.assign(smem_bytes, 0xCD);
+          b.threads.resize(threads);
+          b.warps.assign((threads + 31) / 32, Warp());
+          b.barrier_arrived = 0;
+          for (Thread& t : b.threads) {
+            t.done = false;
+            t.until = nullptr;
+            t.open.clear();
+            t.committed.clear();
+            t.stack.resize(1 << 18);
+            getcontext(&t.context);
+            t.context.uc_stack.ss_sp = t.stack.data();
+            t.context.uc_stack.ss_size = t.stack.size();
+            t.context.uc_link = &b.scheduler;
+            makecontext(&t.context, entry, 0);
+          }
+          // Each warp gets a speed: the chance that one of its threads runs in a round. Warps running far
+          // ahead of others expose missing waits and barriers that lockstep execution would hide.
+          const double speeds[] = {1.0, 0.6, 0.3, 0.1};
+          std::vector<double> speed(b.warps.size());
+          for (double& s : speed) s = speeds[rng() % 4];
+          std::uniform_real_distribution<double> chance(0.0, 1.0);
+          std::vector<int> order(threads);
+          for (;;) {
+            order.clear();
+            for (int i = 0; i < threads; ++i) {
+              Thread& t = b.threads[i];
+              if (!t.done && (!t.until || t.until())) order.push_back(i);
+            }
+            if (order.empty()) {
+              for (const Thread& t : b.threads) if (!t.done) fail("block (%u, %u): deadlock, every live thread waits", index.x, index.y);
+              break;
+            }
+            std::shuffle(order.begin(), order.end(), rng);
+            bool ran = false;
+            for (size_t k = 0; k < order.size(); ++k) {
+              const int i = order[k];
+              Thread& t = b.threads[i];
+              if (t.done || (t.until && !t.until())) continue;
+              if (chance(rng) > speed[i / 32] && (ran || k + 1 < order.size())) continue;
+              t.until = nullptr;
+              b.current = i;
+              swapcontext(&b.scheduler, &t.context);
+              ran = true;
+            }
+          }
+        }
+
+        static const Buffer& check_global(const void* p, size_t bytes, size_t alignment, const char* what) {
+          const uint8_t* q = static_cast<const uint8_t*>(p);
+          if (reinterpret_cast<uintptr_t>(q) % alignment != 0) fail("%s: address %p not %zu-byte aligned", what, p, alignment);
+          for (const Buffer& buffer : buffers)
+            if (q >= buffer.begin && q + bytes <= buffer.begin + buffer.bytes) return buffer;
+          fail("%s: %zu bytes at %p are outside every buffer (block %u, %u, thread %d)", what, bytes, p,
+               block->index.x, block->index.y, block->current);
+        }
+
+        static void check_shared(uint32_t address, size_t bytes, size_t alignment, const char* what) {
+          if (address % alignment != 0) fail("%s: shared address %u not %zu-byte aligned", what, address, alignment);
+          if (address + bytes > block->smem.size()) fail("%s: shared bytes %u..%zu past %zu", what, address, address + bytes, block->smem.size());
+        }
+
+        template <class Compute>
+        static void collective(int kind, const uint32_t* in, int in_count, uint32_t* out, int out_count, Compute compute) {
+          const int tid = block->current;
+          Warp& w = block->warps[tid / 32];
+          const int lane = tid % 32;
+          if (w.arrived == 0) w.kind = kind;
+          else if (w.kind != kind) fail("warp %d: lanes reach different collectives (%d, %d)", tid / 32, w.kind, kind);
+          memcpy(w.in[lane], in, sizeof(uint32_t) * in_count);
+          const long generation = w.generation;
+          if (++w.arrived == 32) {
+            compute(w);
+            w.arrived = 0;
+            w.generation++;
+          } else {
+            Warp* wp = &w;
+            switch_out([wp, generation] { return wp->generation != generation; });
+          }
+          memcpy(out, w.out[lane], sizeof(uint32_t) * out_count);
+        }
+
+        static int8_t byte_of(uint32_t word, int i) { return static_cast<int8_t>((word >> (8 * i)) & 0xff); }
+
+        static void apply(const Copy& copy) {
+          uint8_t* dst = block->smem.data() + copy.dst;
+          if (copy.src_bytes > 0) memcpy(dst, copy.src, copy.src_bytes);
+          memset(dst + copy.src_bytes, 0, copy.size - copy.src_bytes);
+        }
+        }  // namespace q3d_emu
+
+        #define threadIdx (q3d_emu::Index{static_cast<unsigned>(q3d_emu::block->current), 0u, 0u})
+        #define blockIdx (q3d_emu::block->index)
+
+        static void __syncthreads() {
+          using namespace q3d_emu;
+          int live = 0;
+          for (const Thread& t : block->threads) live += t.done ? 0 : 1;
+          const long generation = block->barrier_generation;
+          if (++block->barrier_arrived == live) {
+            block->barrier_arrived = 0;
+            block->barrier_generation++;
+            switch_out(nullptr);
+          } else {
+            switch_out([generation] { return block->barrier_generation != generation; });
+          }
+        }
+        static void __threadfence() {}
+        static int atomicAdd(int* p, int v) {
+          q3d_emu::check_global(p, 4, 4, "atomicAdd");
+          const int old = *p;
+          *p = old + v;
+          return old;
+        }
+        static float __int2float_rn(int x) { return static_cast<float>(x); }
+        static float __fmaf_rn(float a, float b, float c) { return std::fma(a, b, c); }
+        static int __float2int_rn(float x) {
+          if (std::isnan(x)) return 0;
+          if (x >= 2147483648.0f) return 2147483647;
+          if (x <= -2147483648.0f) return -2147483647 - 1;
+          return static_cast<int>(std::nearbyint(x));
+        }
+
+        Q3D_DEVICE uint32_t q3d_shared_address(const void* pointer) {
+          return static_cast<uint32_t>(static_cast<const uint8_t*>(pointer) - q3d_emu::block->smem.data());
+        }
+        template <int BYTES>
+        Q3D_DEVICE void q3d_cp_async(uint32_t dst, const void* src, int src_bytes) {
+          using namespace q3d_emu;
+          check_shared(dst, BYTES, BYTES, "cp.async destination");
+          if (src_bytes < 0 || src_bytes > BYTES) fail("cp.async source size %d of %d", src_bytes, BYTES);
+          if (reinterpret_cast<uintptr_t>(src) % BYTES != 0) fail("cp.async source %p not %d-byte aligned", src, BYTES);
+          if (src_bytes > 0) check_global(src, src_bytes, BYTES, "cp.async source");
+          memset(block->smem.data() + dst, 0xA5, BYTES);
+          me().open.push_back(Copy{dst, static_cast<const uint8_t*>(src), BYTES, src_bytes});
+        }
+        Q3D_DEVICE void q3d_cp_async_commit() {
+          q3d_emu::Thread& t = q3d_emu::me();
+          t.committed.push_back(std::move(t.open));
+          t.open.clear();
+        }
+        template <int N>
+        Q3D_DEVICE void q3d_cp_async_wait() {
+          q3d_emu::Thread& t = q3d_emu::me();
+          while (t.committed.size() > static_cast<size_t>(N)) {
+            for (const q3d_emu::Copy& copy : t.committed.front()) q3d_emu::apply(copy);
+            t.committed.erase(t.committed.begin());
+          }
+          q3d_emu::switch_out(nullptr);
+        }
+        Q3D_DEVICE void q3d_ldmatrix_x4(uint32_t (&r)[4], uint32_t address) {
+          using namespace q3d_emu;
+          collective(1, &address, 1, r, 4, [](Warp& w) {
+            for (int lane = 0; lane < 32; ++lane) check_shared(w.in[lane][0], 16, 16, "ldmatrix row");
+            for (int lane = 0; lane < 32; ++lane)
+              for (int j = 0; j < 4; ++j)
+                memcpy(&w.out[lane][j], block->smem.data() + w.in[8 * j + lane / 4][0] + 4 * (lane % 4), 4);
+          });
+        }
+        Q3D_DEVICE void q3d_mma_s8(int (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+          using namespace q3d_emu;
+          uint32_t in[10] = {a[0], a[1], a[2], a[3], b0, b1, (uint32_t)d[0], (uint32_t)d[1], (uint32_t)d[2], (uint32_t)d[3]};
+          uint32_t out[4];
+          collective(2, in, 10, out, 4, [](Warp& w) {
+            int8_t A[16][32], B[8][32];
+            int C[16][8];
+            for (int lane = 0; lane < 32; ++lane) {
+              const int g = lane >> 2, t = lane & 3;
+              const uint32_t* v = w.in[lane];
+              for (int i = 0; i < 4; ++i) {
+                A[g][4 * t + i] = byte_of(v[0], i);
+                A[g + 8][4 * t + i] = byte_of(v[1], i);
+                A[g][16 + 4 * t + i] = byte_of(v[2], i);
+                A[g + 8][16 + 4 * t + i] = byte_of(v[3], i);
+                B[g][4 * t + i] = byte_of(v[4], i);
+                B[g][16 + 4 * t + i] = byte_of(v[5], i);
+              }
+              C[g][2 * t] = (int)v[6];
+              C[g][2 * t + 1] = (int)v[7];
+              C[g + 8][2 * t] = (int)v[8];
+              C[g + 8][2 * t + 1] = (int)v[9];
+            }
+            for (int row = 0; row < 16; ++row)
+              for (int col = 0; col < 8; ++col) {
+                int sum = C[row][col];
+                for (int k = 0; k < 32; ++k) sum += (int)A[row][k] * (int)B[col][k];
+                C[row][col] = sum;
+              }
+            for (int lane = 0; lane < 32; ++lane) {
+              const int g = lane >> 2, t = lane & 3;
+              w.out[lane][0] = (uint32_t)C[g][2 * t];
+              w.out[lane][1] = (uint32_t)C[g][2 * t + 1];
+              w.out[lane][2] = (uint32_t)C[g + 8][2 * t];
+              w.out[lane][3] = (uint32_t)C[g + 8][2 * t + 1];
+            }
+          });
+          for (int i = 0; i < 4; ++i) d[i] = (int)out[i];
+        }
+        Q3D_DEVICE void q3d_store_s32x2(int32_t* p, int x, int y) {
+          q3d_emu::check_global(p, 8, 8, "int32 pair store");
+          p[0] = x;
+          p[1] = y;
+        }
+        Q3D_DEVICE void q3d_store_u16(int8_t* p, uint32_t v) {
+          q3d_emu::check_global(p, 2, 2, "int8 pair store");
+          const uint16_t h = (uint16_t)v;
+          memcpy(p, &h, 2);
+        }
+        Q3D_DEVICE uint32_t q3d_load_u16(const int8_t* p) {
+          q3d_emu::check_global(p, 2, 2, "residual pair load");
+          uint16_t h;
+          memcpy(&h, p, 2);
+          return h;
+        }
+        Q3D_DEVICE void q3d_store_s32x4(int32_t* p, const int (&v)[4]) {
+          q3d_emu::check_global(p, 16, 16, "workspace store");
+          memcpy(p, v, 16);
+        }
+        Q3D_DEVICE void q3d_load_s32x4_cg(const int32_t* p, int (&v)[4]) {
+          q3d_emu::check_global(p, 16, 16, "workspace load");
+          memcpy(v, p, 16);
+        }
+
+        // A buffer of `bytes` bytes whose end (rounded up to 16) touches an inaccessible page.
+        static uint8_t* q3d_guarded(size_t bytes, const char* name) {
+          const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+          const size_t rounded = (bytes + 15) / 16 * 16;
+          const size_t span = (rounded + page - 1) / page * page;
+          uint8_t* base = (uint8_t*)mmap(nullptr, span + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+          if (base == MAP_FAILED) q3d_emu::fail("mmap of %zu bytes failed", span + page);
+          mprotect(base + span, page, PROT_NONE);
+          uint8_t* begin = base + span - rounded;
+          q3d_emu::buffers.push_back(q3d_emu::Buffer{begin, bytes, name});
+          return begin;
+        }
+        static void q3d_read(const char* path, void* data, size_t bytes) {
+          FILE* f = fopen(path, "rb");
+          if (!f || fread(data, 1, bytes, f) != bytes) q3d_emu::fail("cannot read %zu bytes from %s", bytes, path);
+          fclose(f);
+        }
+        static void q3d_write(const char* path, const void* data, size_t bytes) {
+          FILE* f = fopen(path, "wb");
+          if (!f || fwrite(data, 1, bytes, f) != bytes) q3d_emu::fail("cannot write %s", path);
+          fclose(f);
+        }
+
+        """#
+}
