@@ -1,4 +1,5 @@
 import ArgumentParser
+import Graph
 import ONNX
 import Quantization
 import Tensors
@@ -36,7 +37,10 @@ struct RunCommand: ParsableCommand {
             throw ValidationError("--device \(device): running whole models on the GPU is not there yet; use --device cpu")
         }
         let graph = try Quantizer.executable(try ONNXImporter.load(path: model))
-        let x = try NPY.read(path: input)
+        var x = try NPY.read(path: input)
+        // Integer clips (uint8 pixels, as the calibration .npy files hold them) feed a float model as
+        // floats of the same values, as `q3d quantize` reads them.
+        if graph.inputs.first?.type.dtype == .float32, x.dtype != .float32 { x = .float32(x.convertedToFloat()) }
         let executor = try CPUExecutor(graph)
         let clock = ContinuousClock()
         let start = clock.now
