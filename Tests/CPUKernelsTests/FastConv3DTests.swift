@@ -42,7 +42,8 @@ final class FastConv3DTests: XCTestCase {
                 let res = epilogue.residualScale == nil ? nil : residual
                 let expected = try epilogue.apply(to: acc, residual: res)
                 for options in optionSets {
-                    let y = try FastConv3D.conv3d(x, packed, parameters: p, epilogue: epilogue, residual: res, options: options)
+                    let y = try FastConv3D.conv3d(
+                        x, packed, parameters: p, epilogue: epilogue, residual: res, options: options)
                     assertIdentical(y, expected, "\(problem), \(epilogue), \(options), seed \(seed)")
                 }
             }
