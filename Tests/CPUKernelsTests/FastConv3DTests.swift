@@ -52,7 +52,7 @@ final class FastConv3DTests: XCTestCase {
 
     /// Scales that spread accumulators over the int8 range (and past it, to saturate), with and without
     /// residual and ReLU; then scale 0.5 and bias 0, where every odd accumulator is a rounding tie; then
-    /// a NaN scale on channel 0.
+    /// a NaN scale on channel 0, without and with ReLU.
     private func epilogues(for p: Conv3DParameters, using rng: inout SeededGenerator) -> [Epilogue] {
         let k = p.outputChannels
         let typical = Float(p.reductionLength).squareRoot() * 64 * 64
@@ -66,6 +66,7 @@ final class FastConv3DTests: XCTestCase {
             Epilogue(scale: scale, bias: bias, residualScale: 0.75),
             Epilogue(scale: scale, bias: bias, relu: true, residualScale: -1.25),
             Epilogue(scale: Array(repeating: 0.5, count: k), bias: Array(repeating: 0, count: k)),
+            Epilogue(scale: withNaN, bias: bias),
             Epilogue(scale: withNaN, bias: bias, relu: true),
         ]
     }
