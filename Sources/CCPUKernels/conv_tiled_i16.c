@@ -59,6 +59,44 @@ static void segment_avx2(const q3d_tile_walk *walk, const int16_t *in, const int
         }
     }
 }
+
+// Writes a finished segment like q3d_store_int_tile, requantizing eight pixels of one channel at a
+// time with the same fp32 operations: vcvtdq2ps and vcvtps2dq round to nearest even as (float) and
+// nearbyintf do, clamping before rounding equals clamping after (the bounds are integers), and a NaN
+// becomes 0 as in the scalar code. Pixels left over after the last eight take the scalar code.
+__attribute__((target("avx2,fma")))
+static void store_avx2(const q3d_int_output *out, const int32_t *acc, int pixels, int64_t channels,
+                       int64_t first_channel, int64_t base, int64_t plane) {
+    if (out->accumulators) {
+        q3d_store_int_tile(out, acc, pixels, channels, first_channel, base, plane);
+        return;
+    }
+    int32_t column[Q3D_SEGMENT_PIXELS];
+    const __m256 low = _mm256_set1_ps(-128.0f), high = _mm256_set1_ps(127.0f);
+    const __m256 residual_scale = _mm256_set1_ps(out->residual_scale);
+    for (int64_t j = 0; j < channels; j++) {
+        const int64_t index = base + j * plane;
+        for (int p = 0; p < pixels; p++) column[p] = acc[p * Q3D_TILE_CHANNELS + j];
+        const __m256 scale = _mm256_set1_ps(out->scale[first_channel + j]);
+        const __m256 bias = _mm256_set1_ps(out->bias[first_channel + j]);
+        int p = 0;
+        for (; p + 8 <= pixels; p += 8) {
+            const __m256i sums = _mm256_loadu_si256((const __m256i *)(column + p));
+            __m256 v = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums), scale, bias);
+            if (out->residual) {
+                const __m128i r = _mm_loadl_epi64((const __m128i *)(out->residual + index + p));
+                v = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(r)), residual_scale, v);
+            }
+            if (out->relu) v = _mm256_max_ps(v, _mm256_setzero_ps());
+            v = _mm256_and_ps(v, _mm256_cmp_ps(v, v, _CMP_ORD_Q));
+            const __m256i q = _mm256_cvtps_epi32(_mm256_min_ps(_mm256_max_ps(v, low), high));
+            const __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+            _mm_storel_epi64((__m128i *)(out->requantized + index + p), _mm_packs_epi16(words, words));
+        }
+        for (; p < pixels; p++)
+            out->requantized[index + p] = q3d_requantize(out, column[p], first_channel + j, index + p);
+    }
+}
 #endif
 
 // The portable path: the same walk and packed layouts in plain C.
@@ -81,13 +119,14 @@ static void segment_scalar(const q3d_tile_walk *walk, const int16_t *in, const i
 // (kw·Cg'·16 int16, 12 KiB for C = 128 and kw = 3) then serve the whole segment from L1 instead of
 // streaming the whole panel from L2 for every register tile.
 //
-// Inlined into one function per instruction set, so that in the AVX2 one the epilogue's fmaf and
-// nearbyintf also compile to single instructions rather than library calls.
+// Inlined into one function per instruction set, with that set's segment and store functions.
 typedef void (*segment_function)(const q3d_tile_walk *, const int16_t *, const int16_t *, int, int32_t *);
+typedef void (*store_function)(const q3d_int_output *, const int32_t *, int, int64_t, int64_t, int64_t, int64_t);
 
 __attribute__((always_inline))
 static inline void rows(const q3d_conv_geometry *g, const int16_t *input, const int16_t *weights,
-                        const q3d_int_output *out, int64_t first, int64_t count, segment_function segment) {
+                        const q3d_int_output *out, int64_t first, int64_t count, segment_function segment,
+                        store_function store) {
     const q3d_tile_walk walk = q3d_make_tile_walk(g);
     const int64_t plane = g->out_depth * g->out_height * g->out_width;
     const int64_t kernel_row = g->kernel_width * g->packed_group_channels * Q3D_TILE_CHANNELS;
@@ -106,7 +145,7 @@ static inline void rows(const q3d_conv_geometry *g, const int16_t *input, const 
                     segment(&walk, in, w, pixels, acc);
                 }
             }
-            q3d_store_int_tile(out, acc, pixels, r.channels, r.first_channel, r.output_offset + ox, plane);
+            store(out, acc, pixels, r.channels, r.first_channel, r.output_offset + ox, plane);
         }
     }
 }
@@ -115,13 +154,18 @@ static inline void rows(const q3d_conv_geometry *g, const int16_t *input, const 
 __attribute__((target("avx2,fma")))
 static void rows_avx2(const q3d_conv_geometry *g, const int16_t *input, const int16_t *weights,
                       const q3d_int_output *out, int64_t first, int64_t count) {
-    rows(g, input, weights, out, first, count, segment_avx2);
+    rows(g, input, weights, out, first, count, segment_avx2, store_avx2);
 }
 #endif
 
+static void store_scalar(const q3d_int_output *out, const int32_t *acc, int pixels, int64_t channels,
+                         int64_t first_channel, int64_t base, int64_t plane) {
+    q3d_store_int_tile(out, acc, pixels, channels, first_channel, base, plane);
+}
+
 static void rows_scalar(const q3d_conv_geometry *g, const int16_t *input, const int16_t *weights,
                         const q3d_int_output *out, int64_t first, int64_t count) {
-    rows(g, input, weights, out, first, count, segment_scalar);
+    rows(g, input, weights, out, first, count, segment_scalar, store_scalar);
 }
 
 void q3d_conv_tiled_i16(const q3d_conv_geometry *g, const int16_t *input, const int16_t *weights,

@@ -31,8 +31,10 @@ static inline void q3d_store_int_tile(const q3d_int_output *out, const int32_t *
         if (out->accumulators) {
             for (int p = 0; p < pixels; p++) out->accumulators[index + p] = acc[p * Q3D_TILE_CHANNELS + j];
         } else {
-            for (int p = 0; p < pixels; p++)
-                out->requantized[index + p] = q3d_requantize(out, acc[p * Q3D_TILE_CHANNELS + j], first_channel + j, index + p);
+            for (int p = 0; p < pixels; p++) {
+                const int32_t value = acc[p * Q3D_TILE_CHANNELS + j];
+                out->requantized[index + p] = q3d_requantize(out, value, first_channel + j, index + p);
+            }
         }
     }
 }

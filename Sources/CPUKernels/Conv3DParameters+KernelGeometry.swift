@@ -19,8 +19,10 @@ extension Conv3DParameters {
         g.padded_height = Int64(input.height + padding.top + padding.bottom)
         g.padded_width = Int64(input.width + padding.left + padding.right)
         (g.out_depth, g.out_height, g.out_width) = (Int64(output.depth), Int64(output.height), Int64(output.width))
-        (g.kernel_depth, g.kernel_height, g.kernel_width) = (Int64(kernel.depth), Int64(kernel.height), Int64(kernel.width))
-        (g.stride_depth, g.stride_height, g.stride_width) = (Int64(stride.depth), Int64(stride.height), Int64(stride.width))
+        (g.kernel_depth, g.kernel_height, g.kernel_width) =
+            (Int64(kernel.depth), Int64(kernel.height), Int64(kernel.width))
+        (g.stride_depth, g.stride_height, g.stride_width) =
+            (Int64(stride.depth), Int64(stride.height), Int64(stride.width))
         (g.dilation_depth, g.dilation_height, g.dilation_width) =
             (Int64(dilation.depth), Int64(dilation.height), Int64(dilation.width))
         return g

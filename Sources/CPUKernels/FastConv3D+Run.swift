@@ -47,7 +47,9 @@ extension FastConv3D {
 
     /// An array of `count` elements that `write` fills completely, without zeroing it first: the
     /// kernels write every output element.
-    static func uninitializedOutput<Element>(count: Int, _ write: (UnsafeMutableBufferPointer<Element>) -> Void) -> [Element] {
+    static func uninitializedOutput<Element>(
+        count: Int, _ write: (UnsafeMutableBufferPointer<Element>) -> Void
+    ) -> [Element] {
         [Element](unsafeUninitializedCapacity: count) { buffer, initialized in
             write(buffer)
             initialized = count

@@ -16,7 +16,8 @@ final class CPUFeaturesTests: XCTestCase {
         let cpu = CPUFeatures(activeCores: 2, avx2: true, fma: true, avx512f: false, avx512vnni: false, avxVNNI: false)
         XCTAssertEqual(cpu.description, "2 cores, avx2 fma")
         XCTAssertEqual(cpu.bestInstructionSet, .avx2)
-        let bare = CPUFeatures(activeCores: 1, avx2: false, fma: false, avx512f: false, avx512vnni: false, avxVNNI: false)
+        let bare = CPUFeatures(
+            activeCores: 1, avx2: false, fma: false, avx512f: false, avx512vnni: false, avxVNNI: false)
         XCTAssertEqual(bare.description, "1 core, no vector extensions the kernels use")
         XCTAssertEqual(bare.bestInstructionSet, .scalar)
     }

@@ -62,13 +62,15 @@ final class CPUKernelsErrorTests: XCTestCase {
             "epilogue bias has 0 values; expected one per output channel, 4")
         XCTAssertEqual(
             message {
-                try FastConv3D.conv3d(x, w, parameters: p, epilogue: Epilogue(scale: four, bias: four, residualScale: 1))
+                try FastConv3D.conv3d(
+                    x, w, parameters: p, epilogue: Epilogue(scale: four, bias: four, residualScale: 1))
             },
             "the epilogue has a residual scale but no residual tensor was given")
         let residual = try Tensor<Int8>(shape: p.outputShape, repeating: 1)
         XCTAssertEqual(
             message {
-                try FastConv3D.conv3d(x, w, parameters: p, epilogue: Epilogue(scale: four, bias: four), residual: residual)
+                try FastConv3D.conv3d(
+                    x, w, parameters: p, epilogue: Epilogue(scale: four, bias: four), residual: residual)
             },
             "a residual tensor was given but the epilogue has no residual scale")
         let shortResidual = try Tensor<Int8>(shape: [1, 4, 4, 4, 3], repeating: 1)
@@ -94,11 +96,13 @@ final class CPUKernelsErrorTests: XCTestCase {
         let other = try Conv3DParameters(
             batch: 1, inputChannels: 8, outputChannels: 4, input: Extent3(uniform: 4), kernel: Extent3(1, 3, 3),
             padding: .explicit(Padding3D([1])))
-        let packed = try PackedConv3DWeights(try Tensor<Int8>(shape: other.weightShape, repeating: 1), parameters: other)
+        let weight = try Tensor<Int8>(shape: other.weightShape, repeating: 1)
+        let packed = try PackedConv3DWeights(weight, parameters: other)
         let x = try Tensor<Int8>(shape: p.inputShape, repeating: 1)
         XCTAssertEqual(
             message { try FastConv3D.conv3d(x, packed, parameters: p) },
-            "weights were packed for K=4, C/g=8, groups 1, kernel 1x3x3; the convolution has K=4, C/g=8, groups 1, kernel 3x3x3")
+            "weights were packed for K=4, C/g=8, groups 1, kernel 1x3x3; "
+                + "the convolution has K=4, C/g=8, groups 1, kernel 3x3x3")
     }
 
     func testAccumulatorOverflowIsRefused() throws {

@@ -34,7 +34,8 @@ final class FastConv3DBenchmarkTests: XCTestCase {
             let packed = try PackedConv3DWeights(w, parameters: p)
             let packedFloat = try PackedConv3DWeights(wf, parameters: p)
             let epilogue = Epilogue(
-                scale: Array(repeating: 1e-4, count: p.outputChannels), bias: Array(repeating: 0, count: p.outputChannels),
+                scale: Array(repeating: 1e-4, count: p.outputChannels),
+                bias: Array(repeating: 0, count: p.outputChannels),
                 relu: true)
             let bias = [Float](repeating: 0.5, count: p.outputChannels)
             func report(_ label: String, runs: Int = runs, _ body: () throws -> Void) rethrows {

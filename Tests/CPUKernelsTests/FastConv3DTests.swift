@@ -42,7 +42,8 @@ final class FastConv3DTests: XCTestCase {
                 let res = epilogue.residualScale == nil ? nil : residual
                 let expected = try epilogue.apply(to: acc, residual: res)
                 for options in optionSets {
-                    let y = try FastConv3D.conv3d(x, packed, parameters: p, epilogue: epilogue, residual: res, options: options)
+                    let y = try FastConv3D.conv3d(
+                        x, packed, parameters: p, epilogue: epilogue, residual: res, options: options)
                     assertIdentical(y, expected, "\(problem), \(epilogue), \(options), seed \(seed)")
                 }
             }
@@ -51,7 +52,7 @@ final class FastConv3DTests: XCTestCase {
 
     /// Scales that spread accumulators over the int8 range (and past it, to saturate), with and without
     /// residual and ReLU; then scale 0.5 and bias 0, where every odd accumulator is a rounding tie; then
-    /// a NaN scale on channel 0.
+    /// a NaN scale on channel 0, without and with ReLU.
     private func epilogues(for p: Conv3DParameters, using rng: inout SeededGenerator) -> [Epilogue] {
         let k = p.outputChannels
         let typical = Float(p.reductionLength).squareRoot() * 64 * 64
@@ -65,6 +66,7 @@ final class FastConv3DTests: XCTestCase {
             Epilogue(scale: scale, bias: bias, residualScale: 0.75),
             Epilogue(scale: scale, bias: bias, relu: true, residualScale: -1.25),
             Epilogue(scale: Array(repeating: 0.5, count: k), bias: Array(repeating: 0, count: k)),
+            Epilogue(scale: withNaN, bias: bias),
             Epilogue(scale: withNaN, bias: bias, relu: true),
         ]
     }
