@@ -102,7 +102,7 @@ final class Dp4aSpaceTests: XCTestCase {
             * window(y.virtualThread * y.thread * y.inner, c.tileRY.inner, p.stride.height, p.dilation.height)
             * window(x.virtualThread * x.thread * x.inner, c.tileRX.inner, p.stride.width, p.dilation.width)
         let fTile = f.virtualThread * f.thread * f.inner
-        let shared = 4 * inputWords + 16 * fTile * c.tileRC.inner * c.tileRD.inner * c.tileRY.inner * c.tileRX.inner
+        let shared = 4 * ((inputWords + 3) / 4 * 4) + 16 * fTile * c.tileRC.inner * c.tileRD.inner * c.tileRY.inner * c.tileRX.inner
         let outputs = d.virtualThread * d.inner * y.virtualThread * y.inner * x.virtualThread * x.inner
         let accumulators = 4 * f.virtualThread * f.inner * outputs
         let warps = (threads + 31) / 32

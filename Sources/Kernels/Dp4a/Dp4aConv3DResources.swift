@@ -27,7 +27,8 @@ struct Dp4aResourceUse: Hashable, Sendable {
     var threads: Int
     var block: LaunchDimensions
     var grid: LaunchDimensions
-    /// Bytes of the two `__shared__` arrays: the int input window and the int4 weight tile.
+    /// Bytes of the two `__shared__` arrays: the int input window (padded to 16 bytes) and the int4
+    /// weight tile.
     var sharedBytes: Int
     /// int32 accumulators per thread: 4 output channels per chunk times the outputs per thread.
     var accumulators: Int
@@ -104,6 +105,11 @@ struct Dp4aTilePrefix: Hashable, Sendable {
         outputWidth = shape.outputWidth
     }
 
+    /// The input tile's length as declared: rounded up to whole 16-byte vectors, so that both shared
+    /// arrays are multiples of 16 bytes and ptxas allocates exactly their sum in either order (the
+    /// int4 weight tile needs 16-byte alignment; after an odd-sized int array it would get padding).
+    static func paddedInputWords(_ words: Int) -> Int { (words + 3) / 4 * 4 }
+
     /// The resource use once the x split is `x`.
     @inline(__always)
     func completed(with x: Dp4aAxisTile) -> Dp4aResourceUse {
@@ -114,7 +120,7 @@ struct Dp4aTilePrefix: Hashable, Sendable {
             threads: threads * x.thread,
             block: LaunchDimensions(x: block.x * x.thread, y: block.y, z: block.z),
             grid: LaunchDimensions(x: blocksY * (outputWidth / x.tile), y: gridY, z: gridZ),
-            sharedBytes: 4 * inputWordsPerColumn * windowW + 16 * weightVectors,
+            sharedBytes: 4 * Self.paddedInputWords(inputWordsPerColumn * windowW) + 16 * weightVectors,
             accumulators: accumulators, tileRegisters: accumulators + dataWords + 4,
             chunksPerBlock: chunksPerBlock)
     }

@@ -36,7 +36,8 @@ extension Dp4aConv3DTemplate {
             "// Register tile: S spatial outputs per thread, each for VF * IF chunks of 4 channels.",
             "constexpr int S = VD * ID * VY * IY * VX * IX, ACC = VF * IF * 4 * S;",
             "",
-            "__shared__ int input_tile[IN_WORDS];",
+            "// Both arrays are whole 16-byte vectors long, so that they take exactly their sum in any order.",
+            "__shared__ int input_tile[(IN_WORDS + 3) / 4 * 4];",
             "__shared__ int4 weight_tile[W_VECTORS];",
             "",
         ])

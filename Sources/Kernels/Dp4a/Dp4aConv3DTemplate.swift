@@ -23,7 +23,7 @@ public enum Dp4aConv3DTemplate {
     /// The template's name in sources, logs and tuning records.
     public static let name = "dp4a_conv3d_ncdhw4c"
     /// Bumped whenever the rendered source changes for the same workload and configuration.
-    public static let version = 1
+    public static let version = 2
     /// The values of the `auto_unroll_max_step` knob.
     public static let unrollSteps = [0, 512, 1500]
 

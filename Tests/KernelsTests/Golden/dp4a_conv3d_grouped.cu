@@ -1,8 +1,8 @@
-// Q3D kernel template dp4a_conv3d_ncdhw4c, version 1
+// Q3D kernel template dp4a_conv3d_ncdhw4c, version 2
 // workload: {"batch":2,"dilation":{"depth":1,"height":1,"width":1},"groups":2,"input":{"depth":5,"height":7,"width":7},"inputChannels":16,"kernel":{"depth":3,"height":3,"width":3},"outputChannels":24,"padding":{"back":1,"bottom":1,"front":1,"left":1,"right":1,"top":1},"stride":{"depth":2,"height":2,"width":2}}
 // config: {"auto_unroll_max_step":0,"fuse_yx":true,"reorder_inner":[0,1,2,3],"tile_d":[1,1,3,1],"tile_f":[2,1,3,1],"tile_rc":[1,2],"tile_rd":[3,1],"tile_rx":[3,1],"tile_ry":[1,3],"tile_x":[1,1,4,1],"tile_y":[1,2,2,1]}
 // output: int32, NCDHW4c
-// grid (x, y, z) = (1, 1, 4), block (x, y, z) = (8, 3, 3), static shared bytes = 2808, dynamic shared bytes = 0
+// grid (x, y, z) = (1, 1, 4), block (x, y, z) = (8, 3, 3), static shared bytes = 2816, dynamic shared bytes = 0
 // parameters: input: const int8[7840] NCDHW4c; weight: const int8[5184] OIDHW4o4i; output: int32[2304] NCDHW4c
 //
 // For NVRTC without headers: only built-in types (int, unsigned, float, int4) are used.
@@ -14,7 +14,7 @@ static __device__ __forceinline__ int q3d_dp4a(int a, int b, int c) {
   return d;
 }
 
-extern "C" __global__ void __launch_bounds__(72) q3d_dp4a_f2x1x3x1_d1x1x3x1_y1x2x2x1_x1x1x4x1_rc1x2_rd3x1_ry1x3_rx3x1_o0123_fyx1_u0_bc6312f7(
+extern "C" __global__ void __launch_bounds__(72) q3d_dp4a_f2x1x3x1_d1x1x3x1_y1x2x2x1_x1x1x4x1_rc1x2_rd3x1_ry1x3_rx3x1_o0123_fyx1_u0_fd9af912(
     const int* __restrict__ input,
     const int4* __restrict__ weight,
     int4* __restrict__ output) {
@@ -43,7 +43,8 @@ extern "C" __global__ void __launch_bounds__(72) q3d_dp4a_f2x1x3x1_d1x1x3x1_y1x2
   // Register tile: S spatial outputs per thread, each for VF * IF chunks of 4 channels.
   constexpr int S = VD * ID * VY * IY * VX * IX, ACC = VF * IF * 4 * S;
 
-  __shared__ int input_tile[IN_WORDS];
+  // Both arrays are whole 16-byte vectors long, so that they take exactly their sum in any order.
+  __shared__ int input_tile[(IN_WORDS + 3) / 4 * 4];
   __shared__ int4 weight_tile[W_VECTORS];
 
   // Threads: threadIdx.z = f, threadIdx.y = d, threadIdx.x = y * TX + x.

@@ -1,4 +1,4 @@
-// Q3D kernel template dp4a_conv3d_ncdhw4c, version 1
+// Q3D kernel template dp4a_conv3d_ncdhw4c, version 2
 // workload: {"batch":1,"dilation":{"depth":2,"height":2,"width":2},"groups":1,"input":{"depth":9,"height":9,"width":9},"inputChannels":24,"kernel":{"depth":3,"height":3,"width":3},"outputChannels":40,"padding":{"back":2,"bottom":2,"front":0,"left":1,"right":1,"top":1},"stride":{"depth":1,"height":1,"width":1}}
 // config: {"auto_unroll_max_step":512,"fuse_yx":true,"reorder_inner":[2,0,3,1],"tile_d":[7,1,1,1],"tile_f":[2,1,5,1],"tile_rc":[3,2],"tile_rd":[3,1],"tile_rx":[1,3],"tile_ry":[3,1],"tile_x":[1,1,7,1],"tile_y":[1,2,1,4]}
 // output: int8+relu+residual, NCDHW4c
@@ -22,7 +22,7 @@ static __device__ __forceinline__ int q3d_requantize(int acc, float scale, float
   return r < -128 ? -128 : (r > 127 ? 127 : r);
 }
 
-extern "C" __global__ void __launch_bounds__(35) q3d_dp4a_f2x1x5x1_d7x1x1x1_y1x2x1x4_x1x1x7x1_rc3x2_rd3x1_ry3x1_rx1x3_o2031_fyx1_u512_599ced6c(
+extern "C" __global__ void __launch_bounds__(35) q3d_dp4a_f2x1x5x1_d7x1x1x1_y1x2x1x4_x1x1x7x1_rc3x2_rd3x1_ry3x1_rx1x3_o2031_fyx1_u512_6e5dd3ff(
     const int* __restrict__ input,
     const int4* __restrict__ weight,
     int* __restrict__ output,
@@ -55,7 +55,8 @@ extern "C" __global__ void __launch_bounds__(35) q3d_dp4a_f2x1x5x1_d7x1x1x1_y1x2
   // Register tile: S spatial outputs per thread, each for VF * IF chunks of 4 channels.
   constexpr int S = VD * ID * VY * IY * VX * IX, ACC = VF * IF * 4 * S;
 
-  __shared__ int input_tile[IN_WORDS];
+  // Both arrays are whole 16-byte vectors long, so that they take exactly their sum in any order.
+  __shared__ int input_tile[(IN_WORDS + 3) / 4 * 4];
   __shared__ int4 weight_tile[W_VECTORS];
 
   // Threads: threadIdx.z = f, threadIdx.y = d, threadIdx.x = y * TX + x.

@@ -1,8 +1,8 @@
-// Q3D kernel template dp4a_conv3d_ncdhw4c, version 1
+// Q3D kernel template dp4a_conv3d_ncdhw4c, version 2
 // workload: {"batch":2,"dilation":{"depth":1,"height":2,"width":3},"groups":1,"input":{"depth":5,"height":9,"width":11},"inputChannels":5,"kernel":{"depth":2,"height":3,"width":3},"outputChannels":6,"padding":{"back":1,"bottom":0,"front":0,"left":1,"right":3,"top":2},"stride":{"depth":2,"height":1,"width":3}}
 // config: {"auto_unroll_max_step":1500,"fuse_yx":false,"reorder_inner":[3,2,1,0],"tile_d":[1,1,3,1],"tile_f":[1,1,2,1],"tile_rc":[1,2],"tile_rd":[2,1],"tile_rx":[1,3],"tile_ry":[1,3],"tile_x":[1,1,1,3],"tile_y":[1,1,7,1]}
 // output: int8+relu, NCDHW4c
-// grid (x, y, z) = (1, 1, 2), block (x, y, z) = (1, 7, 6), static shared bytes = 6296, dynamic shared bytes = 0
+// grid (x, y, z) = (1, 1, 2), block (x, y, z) = (1, 7, 6), static shared bytes = 6304, dynamic shared bytes = 0
 // parameters: input: const int8[7920] NCDHW4c; weight: const int8[1152] OIDHW4o4i; output: int8[1008] NCDHW4c; scale: const float32[6]; bias: const float32[6]
 //
 // For NVRTC without headers: only built-in types (int, unsigned, float, int4) are used.
@@ -21,7 +21,7 @@ static __device__ __forceinline__ int q3d_requantize(int acc, float scale, float
   return r < -128 ? -128 : (r > 127 ? 127 : r);
 }
 
-extern "C" __global__ void __launch_bounds__(42) q3d_dp4a_f1x1x2x1_d1x1x3x1_y1x1x7x1_x1x1x1x3_rc1x2_rd2x1_ry1x3_rx1x3_o3210_fyx0_u1500_2537ccff(
+extern "C" __global__ void __launch_bounds__(42) q3d_dp4a_f1x1x2x1_d1x1x3x1_y1x1x7x1_x1x1x1x3_rc1x2_rd2x1_ry1x3_rx1x3_o3210_fyx0_u1500_82e02630(
     const int* __restrict__ input,
     const int4* __restrict__ weight,
     int* __restrict__ output,
@@ -52,7 +52,8 @@ extern "C" __global__ void __launch_bounds__(42) q3d_dp4a_f1x1x2x1_d1x1x3x1_y1x1
   // Register tile: S spatial outputs per thread, each for VF * IF chunks of 4 channels.
   constexpr int S = VD * ID * VY * IY * VX * IX, ACC = VF * IF * 4 * S;
 
-  __shared__ int input_tile[IN_WORDS];
+  // Both arrays are whole 16-byte vectors long, so that they take exactly their sum in any order.
+  __shared__ int input_tile[(IN_WORDS + 3) / 4 * 4];
   __shared__ int4 weight_tile[W_VECTORS];
 
   // Threads: threadIdx.z = f * TD + d, threadIdx.y = y, threadIdx.x = x.
