@@ -5,9 +5,10 @@ import Kernels
 import Synchronization
 import Tensors
 
-/// The GPU check of the imma template in one call: for each workload, the default configuration and
-/// `randomConfigs` configurations drawn uniformly from its space on the device, each compiled (in
-/// parallel), verified exactly against the CPU and, when it passes, timed.
+/// The GPU check of the imma templates in one call: for each workload and template (`mma.sync`, and
+/// `wgmma` on an sm_90a device), the default configuration and `randomConfigs` configurations drawn
+/// uniformly from its space on the device, each compiled (in parallel), verified exactly against the CPU
+/// and, when it passes, timed.
 ///
 /// ```swift
 /// let runner = ImmaConv3DRunner(context: try CUDAContext(ordinal: 0))
@@ -20,8 +21,10 @@ import Tensors
 /// the call throws only when a workload cannot be set up at all (no space, CPU reference, upload).
 public enum ImmaConv3DBenchmark {
     public struct Options: Sendable {
-        /// Configurations drawn per workload besides the default.
+        /// Configurations drawn per workload and template besides the default.
         public var randomConfigs: Int
+        /// The templates to run; `wgmma` is left out on devices without sm_90a.
+        public var templates: [ImmaKernelChoice.Template]
         /// Seeds the data (per workload: seed + workload index) and the sampling.
         public var seed: UInt64
         /// int32 output, or the int8 epilogue with or without ReLU and residual.
@@ -30,10 +33,11 @@ public enum ImmaConv3DBenchmark {
         public var repeats: Int
 
         public init(
-            randomConfigs: Int = 20, seed: UInt64 = 1, output: OutputKind = .int8(relu: true, residual: false),
-            warmup: Int = 10, repeats: Int = 50
+            randomConfigs: Int = 20, templates: [ImmaKernelChoice.Template] = ImmaKernelChoice.Template.allCases,
+            seed: UInt64 = 1, output: OutputKind = .int8(relu: true, residual: false), warmup: Int = 10, repeats: Int = 50
         ) {
             self.randomConfigs = randomConfigs
+            self.templates = templates
             self.seed = seed
             self.output = output
             self.warmup = warmup
@@ -53,7 +57,7 @@ public enum ImmaConv3DBenchmark {
 
     public struct Row: Sendable {
         public var workload: String
-        public var config: ImmaConv3DConfig
+        public var config: ImmaKernelChoice
         public var isDefault: Bool
         public var kernelName: String?
         /// From ptxas; nil when the kernel did not compile.
@@ -117,21 +121,20 @@ public enum ImmaConv3DBenchmark {
     ) throws(EngineError) -> [Row] {
         let workload = layer.parameters
         let arch = runner.architecture
-        let configs: [ImmaConv3DConfig]
-        do {
-            let defaultConfig = try ImmaConv3DTemplate.defaultConfig(for: workload, on: arch)
-            let space = try ImmaConv3DTemplate.space(for: workload, on: arch)
+        var chosen: [(ImmaKernelChoice, Bool)] = []
+        do throws(KernelsError) {
             var rng = SeededGenerator(seed: seed)
-            var sampled: [ImmaConv3DConfig] = []
-            for point in space.sample(count: options.randomConfigs + 1, using: &rng) {
-                sampled.append(try space.config(at: point, as: ImmaConv3DConfig.self))
+            for template in options.templates {
+                if template == .wgmma, !(arch.archSpecific && arch.computeCapability == 90) { continue }
+                let defaultConfig = try ImmaKernelChoice.defaultConfig(template, for: workload, on: arch)
+                let sampled = try ImmaKernelChoice.sample(template, count: options.randomConfigs + 1, for: workload, on: arch, using: &rng)
+                chosen.append((defaultConfig, true))
+                chosen += sampled.filter { $0 != defaultConfig }.prefix(options.randomConfigs).map { ($0, false) }
             }
-            configs = [defaultConfig] + sampled.filter { $0 != defaultConfig }.prefix(options.randomConfigs)
-        } catch let error as KernelsError {
-            throw .kernels(error)
         } catch {
-            throw .invalidInput("\(layer.name): \(error)")
+            throw .kernels(error)
         }
+        let configs = chosen
         let relu: Bool, residual: Bool
         switch options.output {
         case .int32: (relu, residual) = (false, false)
@@ -152,7 +155,7 @@ public enum ImmaConv3DBenchmark {
             let result: Result<(KernelSource, CompiledKernel), EngineError>
             do throws(EngineError) {
                 let (source, kernel) = try ImmaConv3DRunner.compile(
-                    workload: workload, config: configs[i], output: output, arch: deviceArch, cache: cache)
+                    workload: workload, kernel: configs[i].0, output: output, arch: deviceArch, cache: cache)
                 result = .success((source, kernel))
             } catch {
                 result = .failure(error)
@@ -162,9 +165,9 @@ public enum ImmaConv3DBenchmark {
         }
 
         var rows: [Row] = []
-        for (i, config) in configs.enumerated() {
+        for (i, (config, isDefault)) in configs.enumerated() {
             var row = Row(
-                workload: layer.name, config: config, isDefault: i == 0, compileSeconds: 0,
+                workload: layer.name, config: config, isDefault: isDefault, compileSeconds: 0,
                 outcome: .failed("not compiled"), flops: workload.flops)
             guard let (result, seconds) = compiled.withLock({ $0[i] }) else { continue }
             row.compileSeconds = seconds

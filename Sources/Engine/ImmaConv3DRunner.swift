@@ -4,19 +4,20 @@ import Kernels
 import Tensors
 
 /// Runs imma conv3d kernels on a device: packs and uploads a problem once, compiles and loads any
-/// configuration of ``ImmaConv3DTemplate``, launches it, checks it against the CPU and times it.
+/// configuration of ``ImmaConv3DTemplate`` or ``ImmaWgmmaConv3DTemplate``, launches it, checks it
+/// against the CPU and times it.
 ///
 /// ```swift
 /// let runner = ImmaConv3DRunner(context: try CUDAContext(ordinal: 0))
 /// let operands = try runner.upload(problem)
-/// let kernel = try runner.load(workload: problem.workload, config: config, output: problem.int8Output)
+/// let kernel = try runner.load(workload: problem.workload, kernel: .mmaSync(config), output: problem.int8Output)
 /// let launch = try runner.prepare(kernel, operands: operands)
 /// let check = try runner.verify(launch, expected: try problem.expected())   // check.passed
 /// let timing = try runner.time(launch, warmup: 10, repeats: 50)           // timing.median, ms
 /// ```
 ///
 /// All calls use the context's device; call them from one thread at a time (compiling, see
-/// ``compile(workload:config:output:arch:cache:)``, may run anywhere in parallel).
+/// ``compile(workload:kernel:output:arch:cache:)``, may run anywhere in parallel).
 public final class ImmaConv3DRunner: Sendable {
     public let context: CUDAContext
     public let cache: ModuleCache
@@ -34,14 +35,14 @@ public final class ImmaConv3DRunner: Sendable {
         try ImmaConv3DOperands(problem, context: context)
     }
 
-    /// Renders and compiles one configuration for `arch` (the device's, "sm_90a", unless told). Pure
-    /// apart from the cache: safe to call from many threads at once.
+    /// Renders and compiles one configuration of either template for `arch` (the device's, "sm_90a",
+    /// unless told). Pure apart from the cache: safe to call from many threads at once.
     public static func compile(
-        workload: Conv3DParameters, config: ImmaConv3DConfig, output: OutputKind, arch: String, cache: ModuleCache
+        workload: Conv3DParameters, kernel: ImmaKernelChoice, output: OutputKind, arch: String, cache: ModuleCache
     ) throws(EngineError) -> (source: KernelSource, compiled: CompiledKernel) {
         let source: KernelSource
         do {
-            source = try ImmaConv3DTemplate.render(workload: workload, config: config, output: output)
+            source = try kernel.render(workload: workload, output: output)
         } catch {
             throw .kernels(error)
         }
@@ -53,9 +54,9 @@ public final class ImmaConv3DRunner: Sendable {
     }
 
     /// Compiles (through the cache) and loads one configuration.
-    public func load(workload: Conv3DParameters, config: ImmaConv3DConfig, output: OutputKind) throws(EngineError) -> LoadedKernel {
+    public func load(workload: Conv3DParameters, kernel: ImmaKernelChoice, output: OutputKind) throws(EngineError) -> LoadedKernel {
         let (source, compiled) = try Self.compile(
-            workload: workload, config: config, output: output, arch: context.device.arch, cache: cache)
+            workload: workload, kernel: kernel, output: output, arch: context.device.arch, cache: cache)
         return try load(source, compiled: compiled)
     }
 

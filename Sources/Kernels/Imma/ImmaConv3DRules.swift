@@ -45,21 +45,21 @@ struct ImmaConv3DRules: Hashable, Sendable {
             guard report(.registers(plan.estimatedRegisters, budget: budget, threads: config.threads)) else { return }
         }
         guard fixed >= 7 else { return }
-        if plan.sharedBytes > arch.maxDynamicSharedBytesPerBlock {
-            guard report(.sharedMemory(bytes: plan.sharedBytes, limit: arch.maxDynamicSharedBytesPerBlock)) else { return }
+        if plan.tiling.sharedBytes > arch.maxDynamicSharedBytesPerBlock {
+            guard report(.sharedMemory(bytes: plan.tiling.sharedBytes, limit: arch.maxDynamicSharedBytesPerBlock)) else { return }
         }
         guard fixed >= 8 else { return }
-        if config.splitK > plan.kTiles {
-            guard report(.splitK(config.splitK, kTiles: plan.kTiles)) else { return }
+        if config.splitK > plan.tiling.kTiles {
+            guard report(.splitK(config.splitK, kTiles: plan.tiling.kTiles)) else { return }
         }
-        if plan.workspaceElements * 4 > ImmaLimits.maxWorkspaceBytes {
-            guard report(.workspace(bytes: plan.workspaceElements * 4, limit: ImmaLimits.maxWorkspaceBytes)) else { return }
+        if plan.tiling.workspaceElements * 4 > ImmaLimits.maxWorkspaceBytes {
+            guard report(.workspace(bytes: plan.tiling.workspaceElements * 4, limit: ImmaLimits.maxWorkspaceBytes)) else { return }
         }
-        if plan.grid.x > arch.maxGridDimensions.x {
-            guard report(.gridDimension(axis: "x", extent: plan.grid.x, limit: arch.maxGridDimensions.x)) else { return }
+        if plan.tiling.grid.x > arch.maxGridDimensions.x {
+            guard report(.gridDimension(axis: "x", extent: plan.tiling.grid.x, limit: arch.maxGridDimensions.x)) else { return }
         }
-        if plan.grid.y > arch.maxGridDimensions.y {
-            guard report(.gridDimension(axis: "y", extent: plan.grid.y, limit: arch.maxGridDimensions.y)) else { return }
+        if plan.tiling.grid.y > arch.maxGridDimensions.y {
+            guard report(.gridDimension(axis: "y", extent: plan.tiling.grid.y, limit: arch.maxGridDimensions.y)) else { return }
         }
     }
 
