@@ -8,10 +8,16 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "q3d", targets: ["q3d"]),
-        .library(name: "Q3D", targets: ["Tensors", "ConvGeometry", "CPUKernels", "CUDARuntime", "Kernels", "Engine"]),
+        .library(
+            name: "Q3D",
+            targets: [
+                "Tensors", "ConvGeometry", "CPUKernels", "CUDARuntime", "Kernels", "Graph", "ONNX", "Quantization",
+                "Engine",
+            ]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .target(name: "Tensors"),
@@ -21,19 +27,30 @@ let package = Package(
         .target(name: "CCUDA", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CUDARuntime", dependencies: ["CCUDA"]),
         .target(name: "Kernels", dependencies: ["ConvGeometry", "Tensors"]),
+        .target(name: "Graph", dependencies: ["Tensors", "ConvGeometry"]),
+        .target(
+            name: "ONNX",
+            dependencies: [
+                "Graph", "Tensors", "ConvGeometry", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            exclude: ["README.md"]),
+        .target(name: "Quantization", dependencies: ["Graph", "Tensors", "ConvGeometry", "CPUKernels"]),
         .target(name: "Engine", dependencies: ["Tensors", "ConvGeometry", "CPUKernels", "CUDARuntime", "Kernels"]),
         .executableTarget(
             name: "q3d",
             dependencies: [
-                "Tensors", "ConvGeometry", "CPUKernels", "CUDARuntime", "Kernels", "Engine",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Tensors", "ConvGeometry", "CPUKernels", "CUDARuntime", "Kernels", "Graph", "ONNX", "Quantization",
+                "Engine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors"]),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "ConvGeometryTests", dependencies: ["ConvGeometry"]),
         .testTarget(name: "CPUKernelsTests", dependencies: ["CPUKernels", "Tensors", "ConvGeometry"]),
         .testTarget(name: "CUDARuntimeTests", dependencies: ["CUDARuntime"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Tensors", "ConvGeometry", "CPUKernels", "Kernels", "CUDARuntime"]),
+        .testTarget(name: "GraphTests", dependencies: ["Graph", "Tensors", "ConvGeometry"]),
+        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "Graph", "Tensors", "Quantization"]),
+        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "ONNX", "Graph", "Tensors", "ConvGeometry"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "CUDARuntime", "CPUKernels", "ConvGeometry", "Tensors"]),
     ]
 )

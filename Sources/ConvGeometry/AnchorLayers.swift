@@ -38,6 +38,36 @@ public enum AnchorLayers {
         ]
     }
 
+    /// The workloads every GPU template's space is compiled and verified on: a large 3x3x3 layer, the
+    /// temporal 3x1x1 layer, the RGB stem (C = 3, 3x7x7, stride 1,2,2), and an odd one (C = 24,
+    /// K = 40, 9x9x9, dilation 2, padding 0,1,1,2,2,1).
+    public static func verificationSet(batch: Int? = nil) -> [NamedConv3D] {
+        // Fixed, valid values; a failure here is a programming error in this table.
+        let odd = try! Conv3DParameters(
+            batch: batch ?? 1, inputChannels: 24, outputChannels: 40, input: Extent3(uniform: 9),
+            kernel: Extent3(uniform: 3), dilation: Extent3(uniform: 2),
+            padding: .explicit(Padding3D(front: 0, top: 1, left: 1, back: 2, bottom: 2, right: 1)))
+        let named = ["r3d.l1", "r2p1d.t", "r3d.stem"].compactMap { Self.named($0, batch: batch) }
+        return named + [NamedConv3D("odd.c24k40d2", odd)]
+    }
+
+    /// A workload set by name: `verify` (``verificationSet(batch:)``), `anchors` (``all(batch:)``), or
+    /// a comma-separated list of layer names from either.
+    public static func set(named name: String, batch: Int? = nil) -> [NamedConv3D]? {
+        switch name {
+        case "verify": return verificationSet(batch: batch)
+        case "anchors", "all": return all(batch: batch)
+        default:
+            let pool = all(batch: batch) + verificationSet(batch: batch).filter { $0.name.hasPrefix("odd") }
+            var result: [NamedConv3D] = []
+            for part in name.split(separator: ",") {
+                guard let layer = pool.first(where: { $0.name == part }) else { return nil }
+                result.append(layer)
+            }
+            return result.isEmpty ? nil : result
+        }
+    }
+
     /// The layer called `name`, or nil.
     public static func named(_ name: String, batch: Int? = nil) -> NamedConv3D? {
         all(batch: batch).first { $0.name == name }

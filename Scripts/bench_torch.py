@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""PyTorch's conv3d on the benchmark layers of shared/ANCHORS.md, timed with CUDA events.
+
+The anchor Q3D is compared with, measured in the same device run: fp16 channels-last (cuDNN), the
+fastest path a PyTorch user has, and optionally fp32/tf32/fp16. Prints a table and writes JSON.
+
+    python3 Scripts/bench_torch.py --out torch.json [--modes fp16cl,fp16] [--repeats 50]
+"""
+import argparse
+import json
+import sys
+import time
+
+import torch
+
+LAYERS = [
+    # name, N, C, K, (D, H, W), (kd, kh, kw), stride, pad
+    ("r3d.stem", 8, 3, 64, (16, 112, 112), (3, 7, 7), (1, 2, 2), (1, 3, 3)),
+    ("r3d.l1", 8, 64, 64, (16, 56, 56), (3, 3, 3), (1, 1, 1), (1, 1, 1)),
+    ("r3d.l2", 8, 128, 128, (8, 28, 28), (3, 3, 3), (1, 1, 1), (1, 1, 1)),
+    ("r3d.l3", 8, 256, 256, (4, 14, 14), (3, 3, 3), (1, 1, 1), (1, 1, 1)),
+    ("r3d.l4", 8, 512, 512, (2, 7, 7), (3, 3, 3), (1, 1, 1), (1, 1, 1)),
+    ("r2p1d.s", 8, 64, 144, (16, 56, 56), (1, 3, 3), (1, 1, 1), (0, 1, 1)),
+    ("r2p1d.t", 8, 144, 64, (16, 56, 56), (3, 1, 1), (1, 1, 1), (1, 0, 0)),
+    ("i3d.pw", 8, 256, 64, (8, 28, 28), (1, 1, 1), (1, 1, 1), (0, 0, 0)),
+    ("unet.64", 1, 64, 64, (64, 64, 64), (3, 3, 3), (1, 1, 1), (1, 1, 1)),
+]
+
+
+def flops(n, c, k, dhw, kernel, stride, pad):
+    out = [(dhw[i] + 2 * pad[i] - kernel[i]) // stride[i] + 1 for i in range(3)]
+    return 2 * n * k * out[0] * out[1] * out[2] * c * kernel[0] * kernel[1] * kernel[2]
+
+
+def time_ms(fn, warmup, repeats):
+    for _ in range(warmup):
+        fn()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(repeats):
+        start = torch.cuda.Event(enable_timing=True)
+        end = torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end))
+    times.sort()
+    return times[len(times) // 2], times[0], times[-1]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default="torch_anchors.json")
+    ap.add_argument("--modes", default="fp16cl")
+    ap.add_argument("--repeats", type=int, default=50)
+    ap.add_argument("--warmup", type=int, default=10)
+    args = ap.parse_args()
+    torch.backends.cudnn.benchmark = True
+    dev = torch.device("cuda")
+    results = {"device": torch.cuda.get_device_name(0), "torch": torch.__version__,
+               "cudnn": torch.backends.cudnn.version(), "date": time.strftime("%Y-%m-%d"), "layers": []}
+    for name, n, c, k, dhw, kernel, stride, pad in LAYERS:
+        row = {"name": name, "gflop": flops(n, c, k, dhw, kernel, stride, pad) / 1e9}
+        for mode in args.modes.split(","):
+            dtype = torch.float16 if mode.startswith("fp16") else torch.float32
+            torch.backends.cuda.matmul.allow_tf32 = mode == "tf32"
+            torch.backends.cudnn.allow_tf32 = mode == "tf32"
+            conv = torch.nn.Conv3d(c, k, kernel, stride=stride, padding=pad, bias=False).to(dev, dtype)
+            x = torch.randn(n, c, *dhw, device=dev, dtype=dtype)
+            if mode.endswith("cl"):
+                conv = conv.to(memory_format=torch.channels_last_3d)
+                x = x.contiguous(memory_format=torch.channels_last_3d)
+            with torch.no_grad():
+                med, lo, hi = time_ms(lambda: conv(x), args.warmup, args.repeats)
+            row[mode] = {"ms": med, "ms_min": lo, "ms_max": hi, "tops": row["gflop"] / med}
+            print(f"{name:9s} {mode:7s} {med:8.3f} ms  ({lo:.3f}-{hi:.3f})  {row['gflop'] / med:6.1f} TOPS",
+                  file=sys.stderr)
+        results["layers"].append(row)
+    with open(args.out, "w") as f:
+        json.dump(results, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

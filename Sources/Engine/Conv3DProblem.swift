@@ -1,0 +1,68 @@
+import ConvGeometry
+import Tensors
+
+/// Element type of a convolution's operands.
+public enum ConvElementType: String, Codable, Sendable {
+    case int8, float32
+}
+
+/// What to run: a convolution, its element type and output, and the seed of its random data.
+public struct Conv3DRequest: Sendable {
+    public var parameters: Conv3DParameters
+    public var dtype: ConvElementType
+    /// int8 only: requantize through a fused ``Epilogue`` to int8 instead of returning int32.
+    public var int8Output: Bool
+    public var seed: UInt64
+
+    public init(parameters: Conv3DParameters, dtype: ConvElementType, int8Output: Bool = false, seed: UInt64 = 1) {
+        self.parameters = parameters
+        self.dtype = dtype
+        self.int8Output = int8Output
+        self.seed = seed
+    }
+}
+
+/// Fresh random non-zero operands for a request: the same seed gives the same data on every
+/// implementation and device, so results can be compared element by element.
+public struct Conv3DProblem: Sendable {
+    public enum Operands: Sendable {
+        /// `epilogue` is set when the output is requantized to int8: per-channel scales that spread
+        /// the accumulators over the int8 range, random biases, ReLU.
+        case int8(input: Tensor<Int8>, weight: Tensor<Int8>, epilogue: Epilogue?)
+        case float32(input: Tensor<Float>, weight: Tensor<Float>, bias: [Float])
+    }
+
+    public let parameters: Conv3DParameters
+    public let operands: Operands
+
+    public init(_ request: Conv3DRequest) throws {
+        let p = request.parameters
+        var rng = SeededGenerator(seed: request.seed)
+        parameters = p
+        switch request.dtype {
+        case .int8:
+            try p.checkInt8Accumulation()
+            let input = try Tensor<Int8>.randomNonZero(shape: p.inputShape, layout: .ncdhw, using: &rng)
+            let weight = try Tensor<Int8>.randomNonZero(shape: p.weightShape, layout: .oidhw, using: &rng)
+            var epilogue: Epilogue?
+            if request.int8Output {
+                // A sum of R products of values uniform in ±127 has a standard deviation near
+                // 127²·sqrt(R)/3; map about three of those onto ±127 so that some outputs saturate.
+                let spread = Float(127 * 127) * Float(p.reductionLength).squareRoot() / 3
+                var scale: [Float] = []
+                var bias: [Float] = []
+                for _ in 0..<p.outputChannels {
+                    scale.append(Float.random(in: 0.5...1.5, using: &rng) * 127 / (3 * spread))
+                    bias.append(Float.random(in: -20...20, using: &rng))
+                }
+                epilogue = Epilogue(scale: scale, bias: bias, relu: true)
+            }
+            operands = .int8(input: input, weight: weight, epilogue: epilogue)
+        case .float32:
+            let input = try Tensor<Float>.randomNonZero(shape: p.inputShape, layout: .ncdhw, using: &rng)
+            let weight = try Tensor<Float>.randomNonZero(shape: p.weightShape, layout: .oidhw, using: &rng)
+            let bias = (0..<p.outputChannels).map { _ in Float.random(in: -1...1, using: &rng) }
+            operands = .float32(input: input, weight: weight, bias: bias)
+        }
+    }
+}

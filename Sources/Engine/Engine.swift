@@ -1,1 +1,0 @@
-// The Engine module; see shared/STYLE.md for what it holds.

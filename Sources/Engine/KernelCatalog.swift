@@ -1,0 +1,115 @@
+import ConvGeometry
+import FoundationEssentials
+import Kernels
+import Tensors
+
+/// A kernel chosen for a workload: its source and the config it was rendered from.
+public struct KernelSelection: Sendable {
+    public let template: String
+    public let source: KernelSource
+    /// The config as sorted-key JSON (what `--config` takes back).
+    public let configJSON: String
+    /// `default`, `given`, `index N`, `sample N (seed S)` or `tuning-log`.
+    public let configSource: String
+}
+
+/// Q3D's CUDA conv3d templates by their CLI names, and how a config is picked for one of them.
+public enum KernelCatalog {
+    /// Template names accepted by `--impl`.
+    public static let names = ["dp4a", "imma"]
+
+    /// The valid config space of template `impl` for `workload` on `arch`.
+    public static func space(impl: String, workload: Conv3DParameters, arch: GPUArchitecture) throws -> ConfigSpace {
+        switch impl {
+        case "dp4a": return try Dp4aConv3DTemplate.space(for: workload, on: arch)
+        case "imma": return try ImmaConv3DTemplate.space(for: workload, on: arch)
+        default: throw EngineError.unknownImplementation(impl, known: names)
+        }
+    }
+
+    /// Renders template `impl` with the config at `point` of its space.
+    public static func render(
+        impl: String, workload: Conv3DParameters, space: ConfigSpace, point: ConfigPoint, output: OutputKind,
+        configSource: String
+    ) throws -> KernelSelection {
+        switch impl {
+        case "dp4a":
+            let config = try space.config(at: point, as: Dp4aConv3DConfig.self)
+            return try selection(
+                impl, Dp4aConv3DTemplate.render(workload: workload, config: config, output: output), config, configSource)
+        case "imma":
+            let config = try space.config(at: point, as: ImmaConv3DConfig.self)
+            return try selection(
+                impl, ImmaConv3DTemplate.render(workload: workload, config: config, output: output), config, configSource)
+        default:
+            throw EngineError.unknownImplementation(impl, known: names)
+        }
+    }
+
+    /// The kernel `q3d conv3d --impl …` runs: the config given as JSON, the valid config of rank
+    /// `configIndex`, or the template's default for the workload.
+    public static func select(
+        impl: String, workload: Conv3DParameters, arch: GPUArchitecture, output: OutputKind,
+        config: String?, configIndex: Int?
+    ) throws -> KernelSelection {
+        let space = try space(impl: impl, workload: workload, arch: arch)
+        if let config {
+            let point = try pointForJSON(impl: impl, json: config, space: space, workload: workload, arch: arch)
+            return try render(impl: impl, workload: workload, space: space, point: point, output: output, configSource: "given")
+        }
+        if let configIndex {
+            let count = space.validCount()
+            guard let point = space.validPoint(atRank: configIndex) else {
+                throw EngineError.unsupported(
+                    impl: impl, reason: "--config-index \(configIndex) is outside the \(count) valid configs (0..<\(count))")
+            }
+            return try render(
+                impl: impl, workload: workload, space: space, point: point, output: output,
+                configSource: "index \(configIndex) of \(count)")
+        }
+        let point = try defaultPoint(impl: impl, workload: workload, arch: arch, space: space)
+        return try render(impl: impl, workload: workload, space: space, point: point, output: output, configSource: "default")
+    }
+
+    /// The template's default config for the workload (valid by construction).
+    public static func defaultPoint(
+        impl: String, workload: Conv3DParameters, arch: GPUArchitecture, space: ConfigSpace
+    ) throws -> ConfigPoint {
+        switch impl {
+        case "dp4a": return try space.point(of: Dp4aConv3DTemplate.defaultConfig(for: workload, on: arch))
+        case "imma": return try space.point(of: ImmaConv3DTemplate.defaultConfig(for: workload, on: arch))
+        default: throw EngineError.unknownImplementation(impl, known: names)
+        }
+    }
+
+    static func pointForJSON(
+        impl: String, json: String, space: ConfigSpace, workload: Conv3DParameters, arch: GPUArchitecture
+    ) throws -> ConfigPoint {
+        let data = Data(json.utf8)
+        do {
+            switch impl {
+            case "dp4a":
+                let config = try JSONDecoder().decode(Dp4aConv3DConfig.self, from: data)
+                try Dp4aConv3DTemplate.validate(config, for: workload, on: arch)
+                return try space.point(of: config)
+            case "imma":
+                let config = try JSONDecoder().decode(ImmaConv3DConfig.self, from: data)
+                try ImmaConv3DTemplate.validate(config, for: workload, on: arch)
+                return try space.point(of: config)
+            default:
+                throw EngineError.unknownImplementation(impl, known: names)
+            }
+        } catch let error as DecodingError {
+            throw EngineError.unsupported(impl: impl, reason: "--config is not a \(impl) config: \(error)")
+        }
+    }
+
+    static func selection(_ impl: String, _ source: KernelSource, _ config: some Encodable, _ origin: String) throws
+        -> KernelSelection
+    {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = String(decoding: try encoder.encode(config), as: UTF8.self)
+        return KernelSelection(template: impl, source: source, configJSON: json, configSource: origin)
+    }
+}
