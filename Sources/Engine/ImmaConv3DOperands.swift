@@ -118,17 +118,3 @@ public struct ImmaConv3DLaunch: Sendable {
         self.outputElements = count
     }
 }
-
-extension GPUArchitecture {
-    /// The limits of `device` as it reports them: compute capability, threads, opt-in shared memory,
-    /// registers per block and multiprocessors; architecture-specific ("sm_90a") when kernels for the
-    /// device are compiled so (``CUDADevice/arch``), which lets the `wgmma` template in.
-    public init(device: CUDADevice) {
-        self.init(
-            major: device.computeCapability.major, minor: device.computeCapability.minor,
-            archSpecific: device.arch.hasSuffix("a"),
-            maxThreadsPerBlock: device.maxThreadsPerBlock,
-            maxDynamicSharedBytesPerBlock: device.maxSharedMemoryPerBlockOptin,
-            registersPerBlock: device.registersPerBlock, multiprocessorCount: device.multiprocessors)
-    }
-}

@@ -28,7 +28,7 @@ public final class ImmaConv3DRunner: Sendable {
     }
 
     /// The limits of the runner's device, for ``ImmaConv3DTemplate/space(for:on:)``.
-    public var architecture: GPUArchitecture { GPUArchitecture(device: context.device) }
+    public var architecture: GPUArchitecture { GPUArchitecture(context.device) }
 
     /// Packs `problem` into the template's layouts (``ImmaConv3DOperands``) and uploads it.
     public func upload(_ problem: ImmaConv3DProblem) throws(EngineError) -> ImmaConv3DOperands {

@@ -118,6 +118,7 @@ public enum ImmaConv3DViolation: Hashable, Sendable, CustomStringConvertible {
     case registers(Int, budget: Int, threads: Int)
     case sharedMemory(bytes: Int, limit: Int)
     case splitK(Int, kTiles: Int)
+    case pipeline(stages: Int, inFlight: Int)
     case workspace(bytes: Int, limit: Int)
     case gridDimension(axis: String, extent: Int, limit: Int)
 
@@ -139,6 +140,8 @@ public enum ImmaConv3DViolation: Hashable, Sendable, CustomStringConvertible {
             return "\(bytes) bytes of shared memory exceed \(limit)"
         case let .splitK(splits, kTiles):
             return "split_k \(splits) exceeds the \(kTiles) k-tiles of the reduction"
+        case let .pipeline(stages, inFlight):
+            return "\(stages) stages leave no stage to load into with \(inFlight) wgmma group in flight; expected at least \(2 + inFlight)"
         case let .workspace(bytes, limit):
             return "a split-K workspace of \(bytes) bytes exceeds \(limit)"
         case let .gridDimension(axis, extent, limit):

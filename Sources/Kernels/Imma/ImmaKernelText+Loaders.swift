@@ -73,14 +73,15 @@ extension ImmaKernelText {
             """
     }
 
-    /// The prologue: the first STAGES - 1 k-tiles in flight, one commit group each (empty past the end),
-    /// which keeps the group count uniform for `cp.async.wait_group`.
-    func prologue() -> String {
+    /// The prologue: the first `depth` k-tiles in flight (STAGES - 1 unless the main loop keeps a stage
+    /// for an operation still reading), one commit group each (empty past the end), which keeps the
+    /// group count uniform for `cp.async.wait_group`.
+    func prologue(depth: String = "STAGES - 1") -> String {
         """
-              // Pipeline: STAGES - 1 k-tiles in flight ahead of the one being multiplied; one commit group per
+              // Pipeline: \(depth) k-tiles in flight ahead of the one being multiplied; one commit group per
               // k-tile (empty past the end) keeps the group count uniform for cp.async.wait_group.
               #pragma unroll
-              for (int s = 0; s < STAGES - 1; ++s) {
+              for (int s = 0; s < \(depth); ++s) {
                 if (s < k_count) load_tile(k_begin + s, s);
                 q3d_cp_async_commit();
               }

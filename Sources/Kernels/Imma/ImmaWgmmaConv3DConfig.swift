@@ -19,12 +19,16 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
     /// Warpgroups (of 128 threads) per block: 1 or 2.
     public var warpgroups: Int
     public var stages: Int
+    /// `wgmma` groups left running while the next k-tile is waited for and loaded: 0 waits for each
+    /// k-tile's operations before the next barrier; 1 overlaps them with the next iteration's wait,
+    /// barrier and copies, and keeps one more stage from being refilled (needs 3 stages or more).
+    public var wgmmaInFlight: Int
     public var splitK: Int
     public var inputVectorBytes: Int
     public var rasterGroup: Int
 
     public init(
-        blockM: Int, blockN: Int, blockK: Int, warpgroups: Int, stages: Int, splitK: Int = 1,
+        blockM: Int, blockN: Int, blockK: Int, warpgroups: Int, stages: Int, wgmmaInFlight: Int = 0, splitK: Int = 1,
         inputVectorBytes: Int = 16, rasterGroup: Int = 1
     ) {
         self.blockM = blockM
@@ -32,6 +36,7 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
         self.blockK = blockK
         self.warpgroups = warpgroups
         self.stages = stages
+        self.wgmmaInFlight = wgmmaInFlight
         self.splitK = splitK
         self.inputVectorBytes = inputVectorBytes
         self.rasterGroup = rasterGroup
@@ -43,11 +48,11 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case blockM = "block_m", blockN = "block_n", blockK = "block_k", warpgroups, stages
-        case splitK = "split_k", inputVectorBytes = "a_vector", rasterGroup = "raster_group"
+        case wgmmaInFlight = "wgmma_in_flight", splitK = "split_k", inputVectorBytes = "a_vector", rasterGroup = "raster_group"
     }
 
     public var description: String {
-        "block \(blockM)x\(blockN)x\(blockK) warpgroups \(warpgroups) stages \(stages) split_k \(splitK) "
+        "block \(blockM)x\(blockN)x\(blockK) warpgroups \(warpgroups) stages \(stages) in_flight \(wgmmaInFlight) split_k \(splitK) "
             + "a_vector \(inputVectorBytes) raster \(rasterGroup)"
     }
 
@@ -55,7 +60,7 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
     public var json: String {
         let pairs: [(CodingKeys, Int)] = [
             (.blockM, blockM), (.blockN, blockN), (.blockK, blockK), (.warpgroups, warpgroups), (.stages, stages),
-            (.splitK, splitK), (.inputVectorBytes, inputVectorBytes), (.rasterGroup, rasterGroup),
+            (.wgmmaInFlight, wgmmaInFlight), (.splitK, splitK), (.inputVectorBytes, inputVectorBytes), (.rasterGroup, rasterGroup),
         ]
         return "{" + pairs.map { "\"\($0.rawValue)\": \($1)" }.joined(separator: ", ") + "}"
     }
@@ -66,7 +71,8 @@ extension ImmaWgmmaConv3DConfig: TunableConfig {
         [
             CodingKeys.blockM.rawValue: .choice(blockM), CodingKeys.blockN.rawValue: .choice(blockN),
             CodingKeys.blockK.rawValue: .choice(blockK), CodingKeys.warpgroups.rawValue: .choice(warpgroups),
-            CodingKeys.stages.rawValue: .choice(stages), CodingKeys.splitK.rawValue: .choice(splitK),
+            CodingKeys.stages.rawValue: .choice(stages), CodingKeys.wgmmaInFlight.rawValue: .choice(wgmmaInFlight),
+            CodingKeys.splitK.rawValue: .choice(splitK),
             CodingKeys.inputVectorBytes.rawValue: .choice(inputVectorBytes),
             CodingKeys.rasterGroup.rawValue: .choice(rasterGroup),
         ]
@@ -82,7 +88,8 @@ extension ImmaWgmmaConv3DConfig: TunableConfig {
         }
         self.init(
             blockM: try choice(.blockM), blockN: try choice(.blockN), blockK: try choice(.blockK),
-            warpgroups: try choice(.warpgroups), stages: try choice(.stages), splitK: try choice(.splitK),
+            warpgroups: try choice(.warpgroups), stages: try choice(.stages), wgmmaInFlight: try choice(.wgmmaInFlight),
+            splitK: try choice(.splitK),
             inputVectorBytes: try choice(.inputVectorBytes), rasterGroup: try choice(.rasterGroup))
     }
 }

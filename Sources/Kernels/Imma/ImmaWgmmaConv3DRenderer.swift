@@ -82,6 +82,10 @@ struct ImmaWgmmaConv3DRenderer {
             constexpr int WARPGROUPS = \(config.warpgroups), WGM = BM / WARPGROUPS, MB = WGM / 64, NB = BN / 8;
             static_assert(THREADS == 128 * WARPGROUPS && WGM % 64 == 0, "64-row wgmma tiles per warpgroup");
             constexpr int FRAG_ROWS = MB, FRAG_COLS = NB, FRAG_ROW_STEP = 64;
+            // wgmma groups left running across an iteration, and the k-tiles loaded ahead: a stage is refilled only
+            // once the operations of the k-tile it held have been waited for.
+            constexpr int IN_FLIGHT = \(config.wgmmaInFlight), PREFETCH = STAGES - 1 - IN_FLIGHT;
+            static_assert(PREFETCH >= 1, "a stage to load into");
 
             // A wgmma shared-memory matrix descriptor (PTX ISA, "Matrix Descriptor Format"): bits 0-13 hold the start
             // address >> 4; 16-29 the leading byte offset >> 4 (unused by swizzled K-major layouts whose k-step fits
@@ -106,9 +110,9 @@ struct ImmaWgmmaConv3DRenderer {
             """
     }
 
-    /// The main loop: wait for a k-tile, fence it for the async proxy, refill the stage freed one
-    /// iteration ago, then issue every k-step's `wgmma` for the warpgroup's 64-row tiles and wait for them
-    /// before the stage can be refilled.
+    /// The main loop: wait for a k-tile, fence it for the async proxy, refill the stage whose `wgmma`
+    /// was waited for, then issue every k-step's `wgmma` for the warpgroup's 64-row tiles and wait until
+    /// at most IN_FLIGHT groups run; after the loop, wait for all.
     func mainLoop() -> String {
         """
               int acc[MB][NB][4];
@@ -119,16 +123,16 @@ struct ImmaWgmmaConv3DRenderer {
                   #pragma unroll
                   for (int r = 0; r < 4; ++r) acc[mb][j][r] = 0;
 
-            """ + text.prologue() + """
-              int read_stage = 0, write_stage = STAGES - 1;
+            """ + text.prologue(depth: "PREFETCH") + """
+              int read_stage = 0, write_stage = PREFETCH;
               for (int t = 0; t < k_count; ++t) {
-                // k-tile t has landed for this thread once at most STAGES - 2 younger groups are pending; the proxy
+                // k-tile t has landed for this thread once at most PREFETCH - 1 younger groups are pending; the proxy
                 // fence hands its bytes to wgmma's async proxy, the barrier waits for every thread's and tells all
-                // warpgroups that write_stage (multiplied, and waited for, at t - 1) is free.
-                q3d_cp_async_wait<STAGES - 2>();
+                // warpgroups that write_stage (the k-tile t - 1 - IN_FLIGHT's, whose wgmma has been waited for) is free.
+                q3d_cp_async_wait<PREFETCH - 1>();
                 q3d_fence_proxy_async();
                 __syncthreads();
-                if (t + STAGES - 1 < k_count) load_tile(k_begin + t + STAGES - 1, write_stage);
+                if (t + PREFETCH < k_count) load_tile(k_begin + t + PREFETCH, write_stage);
                 q3d_cp_async_commit();
 
                 const uint32_t a_tile = ring_base + read_stage * STAGE_BYTES + warpgroup * WGM * BK;
@@ -140,16 +144,17 @@ struct ImmaWgmmaConv3DRenderer {
                   for (int mb = 0; mb < MB; ++mb)
                     q3d_wgmma(acc[mb], q3d_wgmma_descriptor(a_tile + mb * 64 * BK + ks * 32), q3d_wgmma_descriptor(b_tile + ks * 32));
                 q3d_wgmma_commit();
-                q3d_wgmma_wait<0>();
-                #pragma unroll
-                for (int mb = 0; mb < MB; ++mb)
-                  #pragma unroll
-                  for (int j = 0; j < NB; ++j)
-                    #pragma unroll
-                    for (int r = 0; r < 4; ++r) q3d_register_fence(acc[mb][j][r]);
+                q3d_wgmma_wait<IN_FLIGHT>();
                 read_stage = read_stage + 1 == STAGES ? 0 : read_stage + 1;
                 write_stage = write_stage + 1 == STAGES ? 0 : write_stage + 1;
               }
+              q3d_wgmma_wait<0>();
+              #pragma unroll
+              for (int mb = 0; mb < MB; ++mb)
+                #pragma unroll
+                for (int j = 0; j < NB; ++j)
+                  #pragma unroll
+                  for (int r = 0; r < 4; ++r) q3d_register_fence(acc[mb][j][r]);
               q3d_cp_async_wait<0>();
 
             """

@@ -19,7 +19,8 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
     func check(_ config: ImmaWgmmaConv3DConfig, fixed: Int, _ report: (ImmaConv3DViolation) -> Bool) {
         let tiling = Self.tiling(geometry, config)
         let arch = limits.arch
-        // Fixed order: block_m, block_n, warpgroups, block_k, a_vector, stages, split_k, raster_group.
+        // Fixed order: block_m, block_n, warpgroups, block_k, a_vector, stages, wgmma_in_flight, split_k,
+        // raster_group.
         let smallestM = ImmaWgmmaConv3DTemplate.blockMValues[0], smallestN = ImmaWgmmaConv3DTemplate.blockNValues[0]
         if fixed >= 1, !ImmaConv3DRules.fits(tile: config.blockM, smallest: smallestM, extent: geometry.m) {
             guard report(.oversizedTile(axis: "M", tile: config.blockM, extent: geometry.m)) else { return }
@@ -52,6 +53,10 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
             guard report(.sharedMemory(bytes: tiling.sharedBytes, limit: arch.maxDynamicSharedBytesPerBlock)) else { return }
         }
         guard fixed >= 7 else { return }
+        if config.stages < 2 + config.wgmmaInFlight {
+            guard report(.pipeline(stages: config.stages, inFlight: config.wgmmaInFlight)) else { return }
+        }
+        guard fixed >= 8 else { return }
         if config.splitK > tiling.kTiles {
             guard report(.splitK(config.splitK, kTiles: tiling.kTiles)) else { return }
         }
@@ -95,6 +100,7 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
             "estimated registers within the per-thread budget of __launch_bounds__(threads, 1)",
             "stages x (block_m + block_n) x block_k bytes, plus 1024 for alignment, within "
                 + "\(arch.maxDynamicSharedBytesPerBlock)",
+            "at least 2 + wgmma_in_flight stages",
             "split_k at most the reduction's k-tiles, its workspace within \(ImmaLimits.maxWorkspaceBytes) bytes; "
                 + "grid within \(arch.maxGridDimensions)",
         ]
@@ -133,7 +139,7 @@ struct ImmaWgmmaConv3DConstraints: ConfigConstraints {
         var v = values.map { $0[0] }
         for k in 0..<min(fixed, v.count) { v[k] = values[k][classes[k]] }
         return ImmaWgmmaConv3DConfig(
-            blockM: v[0], blockN: v[1], blockK: v[3], warpgroups: v[2], stages: v[5], splitK: v[6],
-            inputVectorBytes: v[4], rasterGroup: v[7])
+            blockM: v[0], blockN: v[1], blockK: v[3], warpgroups: v[2], stages: v[5], wgmmaInFlight: v[6], splitK: v[7],
+            inputVectorBytes: v[4], rasterGroup: v[8])
     }
 }

@@ -20,13 +20,15 @@ public enum ImmaWgmmaConv3DTemplate {
     public static let blockKValues = [32, 64, 128]
     public static let warpgroupsValues = [1, 2]
     public static let stagesValues = [2, 3, 4, 5]
+    public static let wgmmaInFlightValues = [0, 1]
     public static let splitKValues = ImmaConv3DTemplate.splitKValues
     public static let inputVectorValues = ImmaConv3DGeometry.vectorWidths
     public static let rasterGroupValues = ImmaConv3DTemplate.rasterGroupValues
 
     static let knobOrder: [(ImmaWgmmaConv3DConfig.CodingKeys, [Int])] = [
         (.blockM, blockMValues), (.blockN, blockNValues), (.warpgroups, warpgroupsValues), (.blockK, blockKValues),
-        (.inputVectorBytes, inputVectorValues), (.stages, stagesValues), (.splitK, splitKValues),
+        (.inputVectorBytes, inputVectorValues), (.stages, stagesValues), (.wgmmaInFlight, wgmmaInFlightValues),
+        (.splitK, splitKValues),
         (.rasterGroup, rasterGroupValues),
     ]
 
@@ -70,7 +72,8 @@ public enum ImmaWgmmaConv3DTemplate {
 
     /// Renders the kernel, pure and deterministic; throws ``KernelsError/configMismatch(template:reason:)``
     /// for what the template cannot express (see ``ImmaConv3DTemplate/render(workload:config:output:)``),
-    /// here also a block_m that does not split into 64-row tiles per warpgroup.
+    /// here also a block_m that does not split into 64-row tiles per warpgroup, and fewer than
+    /// 2 + wgmma_in_flight stages.
     public static func render(
         workload: Conv3DParameters, config: ImmaWgmmaConv3DConfig, output: OutputKind
     ) throws(KernelsError) -> KernelSource {
@@ -85,6 +88,9 @@ public enum ImmaWgmmaConv3DTemplate {
             throw mismatch("a_vector \(config.inputVectorBytes) does not divide the input channel pitch \(geometry.inputPitch)")
         }
         guard config.splitK <= tiling.kTiles else { throw mismatch("split_k \(config.splitK) exceeds the \(tiling.kTiles) k-tiles") }
+        guard config.stages >= 2 + config.wgmmaInFlight else {
+            throw mismatch("\(config.stages) stages leave no stage to load into with \(config.wgmmaInFlight) wgmma group in flight")
+        }
         guard tiling.workspaceElements <= Int(Int32.max) else {
             throw mismatch("a split-K workspace of \(tiling.workspaceElements) int32 values is past 32-bit indexing")
         }
@@ -104,7 +110,7 @@ public enum ImmaWgmmaConv3DTemplate {
     /// A reasonably fast configuration, valid by construction: two warpgroups on a 128-row tile (256
     /// rows when the channel tile is at most 64 wide), the smallest allowed channel tile covering K up to
     /// 224 (128 beyond), a k-tile as wide as the activation copies allow (128 bytes with 16-byte copies,
-    /// 64 with 8, 32 with 4), four stages, split-K as ``ImmaConv3DTemplate/defaultConfig(for:on:)``
+    /// 64 with 8, 32 with 4), four stages with one wgmma group left in flight, split-K as ``ImmaConv3DTemplate/defaultConfig(for:on:)``
     /// decides; else the first valid point of the space.
     public static func defaultConfig(for workload: Conv3DParameters, on arch: GPUArchitecture) throws(KernelsError) -> ImmaWgmmaConv3DConfig {
         let rules = try rules(for: workload, on: arch)
@@ -118,7 +124,7 @@ public enum ImmaWgmmaConv3DTemplate {
         for shape in shapes {
             var config = ImmaWgmmaConv3DConfig(
                 blockM: shape.blockM, blockN: blockN, blockK: blockK, warpgroups: shape.warpgroups, stages: shape.stages,
-                inputVectorBytes: vector)
+                wgmmaInFlight: shape.stages >= 3 ? 1 : 0, inputVectorBytes: vector)
             let tiling = ImmaWgmmaConv3DRules.tiling(g, config)
             config.splitK = ImmaConv3DTemplate.defaultSplit(tiles: tiling.tiles, kTiles: tiling.kTiles, arch: arch)
             if rules.violations(of: config).isEmpty { return config }
