@@ -23,11 +23,13 @@ struct ImmaConv3DPlan: Hashable, Sendable {
     /// int32 accumulators per thread: four per 16x8 `mma` tile.
     var accumulators: Int { mmaRows * mmaColumns * 4 }
 
-    /// A rough count of the registers a thread needs: the accumulators, one k-step of A and B
-    /// fragments, the loaders' row coordinates, and an allowance for indices, addresses and loop
-    /// counters. ptxas decides; this keeps the space away from configurations that cannot fit.
+    /// A rough count of the registers a thread needs: the accumulators, the A and B fragments of two
+    /// k-steps (ptxas loads the next k-step's while the current one multiplies), the loaders' row
+    /// coordinates, and an allowance for indices, addresses and loop counters. ptxas decides; this
+    /// keeps the space away from configurations that cannot fit or would spill.
     var estimatedRegisters: Int {
-        accumulators + mmaRows * 4 + mmaColumns * 2 + tiling.loaderRegisters + ImmaLimits.reservedRegisters
+        accumulators + min(2, config.blockK / 32) * (mmaRows * 4 + mmaColumns * 2) + tiling.loaderRegisters
+            + ImmaLimits.reservedRegisters
     }
 }
 
@@ -38,7 +40,10 @@ struct ImmaLimits: Hashable, Sendable {
     /// At most this many int32 accumulators per thread (a 64x64 warp tile).
     static let maxAccumulators = 128
     /// Registers kept for addresses, coordinates and loop counters beside the tiles.
-    static let reservedRegisters = 32
+    static let reservedRegisters = 40
+    /// At most this many activation copies per thread and k-tile: each keeps four registers of row
+    /// coordinates for the whole kernel, and more only pay for spills.
+    static let maxInputPiecesPerThread = 16
     /// Split-K partial sums beyond this are not worth their memory traffic (and the kernel indexes the
     /// workspace with 32-bit integers).
     static let maxWorkspaceBytes = 256 << 20

@@ -40,6 +40,9 @@ struct ImmaConv3DRules: Hashable, Sendable {
         if geometry.inputPitch % config.inputVectorBytes != 0 {
             guard report(.inputVector(bytes: config.inputVectorBytes, pitch: geometry.inputPitch)) else { return }
         }
+        if plan.tiling.inputPiecesPerThread > ImmaLimits.maxInputPiecesPerThread {
+            guard report(.loaderCopies(plan.tiling.inputPiecesPerThread, limit: ImmaLimits.maxInputPiecesPerThread)) else { return }
+        }
         let budget = limits.registerBudget(threads: config.threads)
         if plan.estimatedRegisters > budget {
             guard report(.registers(plan.estimatedRegisters, budget: budget, threads: config.threads)) else { return }
@@ -98,7 +101,8 @@ struct ImmaConv3DRules: Hashable, Sendable {
             "warp tiles (block / warps) multiples of 16 along M and N",
             "threads per block (32 x warps) within \(arch.maxThreadsPerBlock)",
             "at most \(ImmaLimits.maxAccumulators) int32 accumulators per thread",
-            "a_vector divides the input channel pitch \(geometry.inputPitch)",
+            "a_vector divides the input channel pitch \(geometry.inputPitch); at most "
+                + "\(ImmaLimits.maxInputPiecesPerThread) activation copies per thread and k-tile",
             "estimated registers within the per-thread budget of __launch_bounds__(threads, 1)",
             "stages x (block_m + block_n) x block_k bytes of shared memory within "
                 + "\(arch.maxDynamicSharedBytesPerBlock)",
@@ -115,6 +119,7 @@ public enum ImmaConv3DViolation: Hashable, Sendable, CustomStringConvertible {
     case threads(Int, limit: Int)
     case accumulators(Int, limit: Int)
     case inputVector(bytes: Int, pitch: Int)
+    case loaderCopies(Int, limit: Int)
     case registers(Int, budget: Int, threads: Int)
     case sharedMemory(bytes: Int, limit: Int)
     case splitK(Int, kTiles: Int)
@@ -134,6 +139,8 @@ public enum ImmaConv3DViolation: Hashable, Sendable, CustomStringConvertible {
             return "\(n) int32 accumulators per thread exceed \(limit)"
         case let .inputVector(bytes, pitch):
             return "a_vector \(bytes) bytes does not divide the input channel pitch \(pitch)"
+        case let .loaderCopies(n, limit):
+            return "\(n) activation copies per thread and k-tile exceed \(limit)"
         case let .registers(n, budget, threads):
             return "an estimated \(n) registers per thread exceed the \(budget) of a block of \(threads) threads"
         case let .sharedMemory(bytes, limit):

@@ -43,6 +43,9 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
         if geometry.inputPitch % config.inputVectorBytes != 0 {
             guard report(.inputVector(bytes: config.inputVectorBytes, pitch: geometry.inputPitch)) else { return }
         }
+        if tiling.inputPiecesPerThread > ImmaLimits.maxInputPiecesPerThread {
+            guard report(.loaderCopies(tiling.inputPiecesPerThread, limit: ImmaLimits.maxInputPiecesPerThread)) else { return }
+        }
         let budget = limits.registerBudget(threads: config.threads)
         let registers = accumulators + tiling.loaderRegisters + ImmaLimits.reservedRegisters
         if registers > budget {
@@ -96,7 +99,8 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
                 + "or the smallest candidate",
             "block_m splits into 64-row wgmma tiles per warpgroup",
             "at most \(ImmaLimits.maxAccumulators) int32 accumulators per thread",
-            "a_vector divides the input channel pitch \(geometry.inputPitch)",
+            "a_vector divides the input channel pitch \(geometry.inputPitch); at most "
+                + "\(ImmaLimits.maxInputPiecesPerThread) activation copies per thread and k-tile",
             "estimated registers within the per-thread budget of __launch_bounds__(threads, 1)",
             "stages x (block_m + block_n) x block_k bytes, plus 1024 for alignment, within "
                 + "\(arch.maxDynamicSharedBytesPerBlock)",
