@@ -40,7 +40,7 @@ struct ImmaLimits: Hashable, Sendable {
     /// At most this many int32 accumulators per thread (a 64x64 warp tile).
     static let maxAccumulators = 128
     /// Registers kept for addresses, coordinates and loop counters beside the tiles.
-    static let reservedRegisters = 40
+    static let reservedRegisters = 32
     /// At most this many activation copies per thread and k-tile: each keeps four registers of row
     /// coordinates for the whole kernel, and more only pay for spills.
     static let maxInputPiecesPerThread = 16
