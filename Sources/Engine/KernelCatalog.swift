@@ -16,13 +16,14 @@ public struct KernelSelection: Sendable {
 /// Q3D's CUDA conv3d templates by their CLI names, and how a config is picked for one of them.
 public enum KernelCatalog {
     /// Template names accepted by `--impl`.
-    public static let names = ["dp4a", "imma"]
+    public static let names = ["dp4a", "imma", "imma_wgmma"]
 
     /// The valid config space of template `impl` for `workload` on `arch`.
     public static func space(impl: String, workload: Conv3DParameters, arch: GPUArchitecture) throws -> ConfigSpace {
         switch impl {
         case "dp4a": return try Dp4aConv3DTemplate.space(for: workload, on: arch)
         case "imma": return try ImmaConv3DTemplate.space(for: workload, on: arch)
+        case "imma_wgmma": return try ImmaWgmmaConv3DTemplate.space(for: workload, on: arch)
         default: throw EngineError.unknownImplementation(impl, known: names)
         }
     }
@@ -41,6 +42,11 @@ public enum KernelCatalog {
             let config = try space.config(at: point, as: ImmaConv3DConfig.self)
             return try selection(
                 impl, ImmaConv3DTemplate.render(workload: workload, config: config, output: output), config, configSource)
+        case "imma_wgmma":
+            let config = try space.config(at: point, as: ImmaWgmmaConv3DConfig.self)
+            return try selection(
+                impl, ImmaWgmmaConv3DTemplate.render(workload: workload, config: config, output: output), config,
+                configSource)
         default:
             throw EngineError.unknownImplementation(impl, known: names)
         }
@@ -78,6 +84,7 @@ public enum KernelCatalog {
         switch impl {
         case "dp4a": return try space.point(of: Dp4aConv3DTemplate.defaultConfig(for: workload, on: arch))
         case "imma": return try space.point(of: ImmaConv3DTemplate.defaultConfig(for: workload, on: arch))
+        case "imma_wgmma": return try space.point(of: ImmaWgmmaConv3DTemplate.defaultConfig(for: workload, on: arch))
         default: throw EngineError.unknownImplementation(impl, known: names)
         }
     }
@@ -95,6 +102,10 @@ public enum KernelCatalog {
             case "imma":
                 let config = try JSONDecoder().decode(ImmaConv3DConfig.self, from: data)
                 try ImmaConv3DTemplate.validate(config, for: workload, on: arch)
+                return try space.point(of: config)
+            case "imma_wgmma":
+                let config = try JSONDecoder().decode(ImmaWgmmaConv3DConfig.self, from: data)
+                try ImmaWgmmaConv3DTemplate.validate(config, for: workload, on: arch)
                 return try space.point(of: config)
             default:
                 throw EngineError.unknownImplementation(impl, known: names)

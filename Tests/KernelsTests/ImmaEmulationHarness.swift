@@ -143,7 +143,7 @@ enum ImmaEmulationHarness {
         try write(padded(problem.bias), to: dir.appendingPathComponent("bias.bin"))
         try write(packedResidual, to: dir.appendingPathComponent("residual.bin"))
 
-        guard let marker = kernel.text.range(of: ImmaConv3DRenderer.kernelMarker) else {
+        guard let marker = kernel.text.range(of: ImmaKernelText.kernelMarker) else {
             throw Failure.tool("kernel text has no marker")
         }
         let source = ImmaHostEmulation.prelude + String(kernel.text[marker.lowerBound...]) + "\n"

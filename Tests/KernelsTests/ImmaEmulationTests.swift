@@ -78,16 +78,49 @@ final class ImmaEmulationTests: XCTestCase {
         try emulate(cases)
     }
 
+    /// The `wgmma` template's default configuration of every anchor layer on its small twin, int32 and
+    /// int8 with ReLU and residual; then sampled configurations of the twins' own sm_90a spaces.
+    func testWgmmaConfigurations() throws {
+        let perWorkload = Int(ProcessInfo.processInfo.environment["Q3D_IMMA_EMULATE"] ?? "") ?? 1
+        var cases: [(String, Conv3DParameters, ImmaWgmmaConv3DConfig, OutputKind)] = []
+        for layer in AnchorLayers.all() {
+            guard let twin = Self.smallTwins.first(where: { $0.name == layer.name }) else { continue }
+            let config = try ImmaWgmmaConv3DTemplate.defaultConfig(for: layer.parameters, on: .sm90a)
+            cases.append((layer.name, twin.workload, config, layer.name.hasPrefix("r3d") ? .int32 : .int8(relu: true, residual: true)))
+        }
+        var rng = SeededGenerator(seed: 0x36_3A4A)
+        for twin in Self.smallTwins {
+            let space = try ImmaWgmmaConv3DTemplate.space(for: twin.workload, on: .sm90a)
+            for point in space.sample(count: perWorkload, using: &rng) {
+                let config = try space.config(at: point, as: ImmaWgmmaConv3DConfig.self)
+                cases.append((twin.name, twin.workload, config, Self.outputs[Int.random(in: 0..<Self.outputs.count, using: &rng)]))
+            }
+        }
+        try emulate(cases.map { name, workload, config, output in
+            (name, workload, config.json, output, { () throws -> KernelSource in
+                try ImmaWgmmaConv3DTemplate.render(workload: workload, config: config, output: output)
+            })
+        })
+    }
+
     /// Emulates the cases two at a time; every failure is reported with its workload, configuration,
     /// output kind and seed.
     func emulate(_ cases: [(String, Conv3DParameters, ImmaConv3DConfig, OutputKind)]) throws {
+        try emulate(cases.map { name, workload, config, output in
+            (name, workload, config.json, output, { () throws -> KernelSource in
+                try ImmaConv3DTemplate.render(workload: workload, config: config, output: output)
+            })
+        })
+    }
+
+    func emulate(_ cases: [(String, Conv3DParameters, String, OutputKind, @Sendable () throws -> KernelSource)]) throws {
         let failures = Mutex<[String]>([])
         DispatchQueue.concurrentPerform(iterations: cases.count) { i in
-            let (name, workload, config, output) = cases[i]
+            let (name, workload, json, output, render) = cases[i]
             let seed = UInt64(1000 + i)
-            let label = "\(name) [\(config.json)] \(output) seed \(seed)"
+            let label = "\(name) [\(json)] \(output) seed \(seed)"
             do {
-                let kernel = try ImmaConv3DTemplate.render(workload: workload, config: config, output: output)
+                let kernel = try render()
                 let outcome = try ImmaEmulationHarness.run(
                     kernel, output: output, problem: ImmaTestProblem(workload, seed: seed), scheduleSeed: i)
                 print(String(format: "emulated %@: %d mismatches, compile %.1f s, run %.1f s", label, outcome.mismatches,

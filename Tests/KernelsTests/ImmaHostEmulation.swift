@@ -1,5 +1,5 @@
 /// A host emulation of the imma kernel's device prelude, so that the kernel text a renderer produces —
-/// everything after ``ImmaConv3DRenderer/kernelMarker`` — runs on the CPU, compiled by clang++.
+/// everything after ``ImmaKernelText/kernelMarker`` — runs on the CPU, compiled by clang++.
 ///
 /// Each CUDA thread is a fiber (`ucontext`); a block's fibers run one at a time in a random order (from
 /// a seed) and switch only at `__syncthreads`, warp-collective instructions and `cp.async` waits. The
@@ -58,6 +58,7 @@ enum ImmaHostEmulation {
           std::function<bool()> until;
           std::vector<Copy> open;
           std::vector<std::vector<Copy>> committed;
+          std::vector<Copy> landed;  // copies landed since this thread's last fence.proxy.async
         };
         struct Warp { int arrived = 0; long generation = 0; int kind = 0; uint32_t in[32][10]; uint32_t out[32][4]; };
         struct Block {
@@ -72,8 +73,21 @@ enum ImmaHostEmulation {
           std::function<void()> body;
         };
         struct Buffer { const uint8_t* begin; size_t bytes; const char* name; };
+        struct WgmmaOp { unsigned long long a, b; int n; bool chained; int* d[128]; std::vector<int> d_in[128]; };
+        struct WarpGroup {
+          int arrived = 0;
+          long generation = 0;
+          int kind = 0;
+          unsigned long long a[128], b[128];
+          int* d[128];
+          std::vector<WgmmaOp> open;
+          std::vector<std::vector<WgmmaOp>> committed;
+        };
 
         static Block* block = nullptr;
+        static std::vector<WarpGroup> warpgroups;
+        // Per shared byte: 1 while it holds cp.async data its writer has not fenced for the async proxy.
+        static std::vector<uint8_t> unfenced;
         static std::vector<Buffer> buffers;
         static std::mt19937 rng(1);
 
@@ -96,11 +110,14 @@ enum ImmaHostEmulation {
           b.threads.resize(threads);
           b.warps.assign((threads + 31) / 32, Warp());
           b.barrier_arrived = 0;
+          warpgroups.assign(threads / 128, WarpGroup());
+          unfenced.assign(smem_bytes, 0);
           for (Thread& t : b.threads) {
             t.done = false;
             t.until = nullptr;
             t.open.clear();
             t.committed.clear();
+            t.landed.clear();
             t.stack.resize(1 << 18);
             getcontext(&t.context);
             t.context.uc_stack.ss_sp = t.stack.data();
@@ -180,6 +197,68 @@ enum ImmaHostEmulation {
           uint8_t* dst = block->smem.data() + copy.dst;
           if (copy.src_bytes > 0) memcpy(dst, copy.src, copy.src_bytes);
           memset(dst + copy.src_bytes, 0, copy.size - copy.src_bytes);
+          memset(unfenced.data() + copy.dst, 1, copy.size);
+          me().landed.push_back(copy);
+        }
+
+        // A collective of the 128 threads of a warpgroup: each deposits, the last computes for all.
+        template <class Deposit, class Compute>
+        static void group_collective(int kind, Deposit deposit, Compute compute) {
+          const int tid = block->current;
+          if ((size_t)(tid / 128) >= warpgroups.size()) fail("thread %d: warpgroup instruction in a block of %zu warpgroups", tid, warpgroups.size());
+          WarpGroup& g = warpgroups[tid / 128];
+          if (g.arrived == 0) g.kind = kind;
+          else if (g.kind != kind) fail("warpgroup %d: threads reach different warpgroup instructions (%d, %d)", tid / 128, g.kind, kind);
+          deposit(g, tid % 128);
+          const long generation = g.generation;
+          if (++g.arrived == 128) {
+            compute(g);
+            g.arrived = 0;
+            g.generation++;
+          } else {
+            WarpGroup* gp = &g;
+            switch_out([gp, generation] { return gp->generation != generation; });
+          }
+        }
+
+        // The shared address of byte k of row `row` of the K-major matrix a wgmma descriptor describes, as the
+        // PTX ISA defines the swizzled canonical layouts: rows of W bytes (W = 128, 64, 32 for modes 1, 2, 3),
+        // 8-row groups SBO bytes apart, and the 16-byte chunk bits [4, 4 + log2(W/16)) of the address XOR-ed with
+        // the bits from 7 up.
+        static uint32_t wgmma_address(unsigned long long desc, int row, int k) {
+          const uint32_t start = (uint32_t)(desc & 0x3FFF) << 4;
+          const uint32_t sbo = (uint32_t)((desc >> 32) & 0x3FFF) << 4;
+          const int base_offset = (int)((desc >> 49) & 7), mode = (int)(desc >> 62);
+          if (base_offset != 0) fail("wgmma descriptor with base offset %d", base_offset);
+          if (mode < 1 || mode > 3) fail("wgmma descriptor with swizzle mode %d; the kernel uses 1-3", mode);
+          const uint32_t width = mode == 1 ? 128 : (mode == 2 ? 64 : 32);
+          if (start % width + 32 > width) fail("wgmma k-step at %u crosses a %u-byte swizzle row", start, width);
+          if (start % (8 * width) >= width) fail("wgmma start %u is not in the first row of a swizzle atom", start);
+          uint32_t address = start + (uint32_t)(row / 8) * sbo + (uint32_t)(row % 8) * width + (uint32_t)k;
+          address ^= ((address >> 7) & (width / 16 - 1)) << 4;
+          if (address >= block->smem.size()) fail("wgmma reads shared byte %u past %zu", address, block->smem.size());
+          return address;
+        }
+
+        static void execute(const WgmmaOp& op) {
+          static int8_t A[64][32], B[256][32];
+          const uint8_t* smem = block->smem.data();
+          for (int r = 0; r < 64; ++r)
+            for (int k = 0; k < 32; ++k) A[r][k] = (int8_t)smem[wgmma_address(op.a, r, k)];
+          for (int n = 0; n < op.n; ++n)
+            for (int k = 0; k < 32; ++k) B[n][k] = (int8_t)smem[wgmma_address(op.b, n, k)];
+          for (int lane = 0; lane < 128; ++lane) {
+            const int w = lane / 32, g = (lane % 32) >> 2, t = lane & 3;
+            for (int j = 0; j < op.n / 8; ++j)
+              for (int r = 0; r < 4; ++r) {
+                const int row = 16 * w + g + 8 * (r / 2), col = 8 * j + 2 * t + (r % 2);
+                // An operation issued while an earlier one on the same registers was in flight accumulates onto
+                // that one's result, which has been written by now (operations run in issue order).
+                int sum = op.chained ? op.d[lane][4 * j + r] : op.d_in[lane][4 * j + r];
+                for (int k = 0; k < 32; ++k) sum += (int)A[row][k] * (int)B[col][k];
+                op.d[lane][4 * j + r] = sum;
+              }
+          }
         }
         }  // namespace q3d_emu
 
@@ -313,6 +392,68 @@ enum ImmaHostEmulation {
         Q3D_DEVICE void q3d_load_s32x4_cg(const int32_t* p, int (&v)[4]) {
           q3d_emu::check_global(p, 16, 16, "workspace load");
           memcpy(v, p, 16);
+        }
+
+        Q3D_DEVICE void q3d_fence_proxy_async() {
+          q3d_emu::Thread& t = q3d_emu::me();
+          for (const q3d_emu::Copy& copy : t.landed) memset(q3d_emu::unfenced.data() + copy.dst, 0, copy.size);
+          t.landed.clear();
+        }
+        Q3D_DEVICE void q3d_register_fence(int&) {}
+        Q3D_DEVICE void q3d_wgmma_fence() {
+          q3d_emu::group_collective(11, [](q3d_emu::WarpGroup&, int) {}, [](q3d_emu::WarpGroup&) {});
+        }
+        Q3D_DEVICE void q3d_wgmma_commit() {
+          q3d_emu::group_collective(12, [](q3d_emu::WarpGroup&, int) {}, [](q3d_emu::WarpGroup& g) {
+            g.committed.push_back(std::move(g.open));
+            g.open.clear();
+          });
+        }
+        template <int N>
+        Q3D_DEVICE void q3d_wgmma_wait() {
+          q3d_emu::group_collective(13, [](q3d_emu::WarpGroup&, int) {}, [](q3d_emu::WarpGroup& g) {
+            while (g.committed.size() > (size_t)N) {
+              for (const q3d_emu::WgmmaOp& op : g.committed.front()) q3d_emu::execute(op);
+              g.committed.erase(g.committed.begin());
+            }
+          });
+        }
+        // Issue: checks that the warpgroup agrees on the descriptors and that every byte the operation reads
+        // was fenced for the async proxy; keeps the accumulators' values and poisons the registers, which the
+        // kernel may not read before the wait that executes the operation (unless an operation on the same
+        // registers is already in flight: this one then chains onto its result).
+        template <int NB>
+        Q3D_DEVICE void q3d_wgmma(int (&d)[NB][4], unsigned long long desc_a, unsigned long long desc_b) {
+          using namespace q3d_emu;
+          group_collective(10, [&](WarpGroup& g, int lane) {
+            g.a[lane] = desc_a;
+            g.b[lane] = desc_b;
+            g.d[lane] = &d[0][0];
+          }, [](WarpGroup& g) {
+            WgmmaOp op;
+            op.a = g.a[0];
+            op.b = g.b[0];
+            op.n = NB * 8;
+            op.chained = false;
+            for (const WgmmaOp& other : g.open) op.chained |= other.d[0] == g.d[0];
+            for (const std::vector<WgmmaOp>& group : g.committed)
+              for (const WgmmaOp& other : group) op.chained |= other.d[0] == g.d[0];
+            for (int lane = 0; lane < 128; ++lane) {
+              if (g.a[lane] != op.a || g.b[lane] != op.b) fail("wgmma: lanes 0 and %d disagree on the descriptors", lane);
+              op.d[lane] = g.d[lane];
+              if (!op.chained) {
+                op.d_in[lane].assign(g.d[lane], g.d[lane] + NB * 4);
+                for (int i = 0; i < NB * 4; ++i) g.d[lane][i] = 0x7B7B7B7B;
+              }
+            }
+            for (int r = 0; r < 64; ++r)
+              for (int k = 0; k < 32; ++k)
+                if (unfenced[wgmma_address(op.a, r, k)]) fail("wgmma reads A row %d byte %d before its writer's fence.proxy.async", r, k);
+            for (int n = 0; n < op.n; ++n)
+              for (int k = 0; k < 32; ++k)
+                if (unfenced[wgmma_address(op.b, n, k)]) fail("wgmma reads B row %d byte %d before its writer's fence.proxy.async", n, k);
+            g.open.push_back(std::move(op));
+          });
         }
 
         // A buffer of `bytes` bytes whose end (rounded up to 16) touches an inaccessible page.

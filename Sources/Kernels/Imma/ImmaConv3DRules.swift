@@ -40,26 +40,29 @@ struct ImmaConv3DRules: Hashable, Sendable {
         if geometry.inputPitch % config.inputVectorBytes != 0 {
             guard report(.inputVector(bytes: config.inputVectorBytes, pitch: geometry.inputPitch)) else { return }
         }
+        if plan.tiling.inputPiecesPerThread > ImmaLimits.maxInputPiecesPerThread {
+            guard report(.loaderCopies(plan.tiling.inputPiecesPerThread, limit: ImmaLimits.maxInputPiecesPerThread)) else { return }
+        }
         let budget = limits.registerBudget(threads: config.threads)
         if plan.estimatedRegisters > budget {
             guard report(.registers(plan.estimatedRegisters, budget: budget, threads: config.threads)) else { return }
         }
         guard fixed >= 7 else { return }
-        if plan.sharedBytes > arch.maxDynamicSharedBytesPerBlock {
-            guard report(.sharedMemory(bytes: plan.sharedBytes, limit: arch.maxDynamicSharedBytesPerBlock)) else { return }
+        if plan.tiling.sharedBytes > arch.maxDynamicSharedBytesPerBlock {
+            guard report(.sharedMemory(bytes: plan.tiling.sharedBytes, limit: arch.maxDynamicSharedBytesPerBlock)) else { return }
         }
         guard fixed >= 8 else { return }
-        if config.splitK > plan.kTiles {
-            guard report(.splitK(config.splitK, kTiles: plan.kTiles)) else { return }
+        if config.splitK > plan.tiling.kTiles {
+            guard report(.splitK(config.splitK, kTiles: plan.tiling.kTiles)) else { return }
         }
-        if plan.workspaceElements * 4 > ImmaLimits.maxWorkspaceBytes {
-            guard report(.workspace(bytes: plan.workspaceElements * 4, limit: ImmaLimits.maxWorkspaceBytes)) else { return }
+        if plan.tiling.workspaceElements * 4 > ImmaLimits.maxWorkspaceBytes {
+            guard report(.workspace(bytes: plan.tiling.workspaceElements * 4, limit: ImmaLimits.maxWorkspaceBytes)) else { return }
         }
-        if plan.grid.x > arch.maxGridDimensions.x {
-            guard report(.gridDimension(axis: "x", extent: plan.grid.x, limit: arch.maxGridDimensions.x)) else { return }
+        if plan.tiling.grid.x > arch.maxGridDimensions.x {
+            guard report(.gridDimension(axis: "x", extent: plan.tiling.grid.x, limit: arch.maxGridDimensions.x)) else { return }
         }
-        if plan.grid.y > arch.maxGridDimensions.y {
-            guard report(.gridDimension(axis: "y", extent: plan.grid.y, limit: arch.maxGridDimensions.y)) else { return }
+        if plan.tiling.grid.y > arch.maxGridDimensions.y {
+            guard report(.gridDimension(axis: "y", extent: plan.tiling.grid.y, limit: arch.maxGridDimensions.y)) else { return }
         }
     }
 
@@ -98,7 +101,8 @@ struct ImmaConv3DRules: Hashable, Sendable {
             "warp tiles (block / warps) multiples of 16 along M and N",
             "threads per block (32 x warps) within \(arch.maxThreadsPerBlock)",
             "at most \(ImmaLimits.maxAccumulators) int32 accumulators per thread",
-            "a_vector divides the input channel pitch \(geometry.inputPitch)",
+            "a_vector divides the input channel pitch \(geometry.inputPitch); at most "
+                + "\(ImmaLimits.maxInputPiecesPerThread) activation copies per thread and k-tile",
             "estimated registers within the per-thread budget of __launch_bounds__(threads, 1)",
             "stages x (block_m + block_n) x block_k bytes of shared memory within "
                 + "\(arch.maxDynamicSharedBytesPerBlock)",
@@ -115,9 +119,11 @@ public enum ImmaConv3DViolation: Hashable, Sendable, CustomStringConvertible {
     case threads(Int, limit: Int)
     case accumulators(Int, limit: Int)
     case inputVector(bytes: Int, pitch: Int)
+    case loaderCopies(Int, limit: Int)
     case registers(Int, budget: Int, threads: Int)
     case sharedMemory(bytes: Int, limit: Int)
     case splitK(Int, kTiles: Int)
+    case pipeline(stages: Int, inFlight: Int)
     case workspace(bytes: Int, limit: Int)
     case gridDimension(axis: String, extent: Int, limit: Int)
 
@@ -133,12 +139,16 @@ public enum ImmaConv3DViolation: Hashable, Sendable, CustomStringConvertible {
             return "\(n) int32 accumulators per thread exceed \(limit)"
         case let .inputVector(bytes, pitch):
             return "a_vector \(bytes) bytes does not divide the input channel pitch \(pitch)"
+        case let .loaderCopies(n, limit):
+            return "\(n) activation copies per thread and k-tile exceed \(limit)"
         case let .registers(n, budget, threads):
             return "an estimated \(n) registers per thread exceed the \(budget) of a block of \(threads) threads"
         case let .sharedMemory(bytes, limit):
             return "\(bytes) bytes of shared memory exceed \(limit)"
         case let .splitK(splits, kTiles):
             return "split_k \(splits) exceeds the \(kTiles) k-tiles of the reduction"
+        case let .pipeline(stages, inFlight):
+            return "\(stages) stages leave no stage to load into with \(inFlight) wgmma group in flight; expected at least \(2 + inFlight)"
         case let .workspace(bytes, limit):
             return "a split-K workspace of \(bytes) bytes exceeds \(limit)"
         case let .gridDimension(axis, extent, limit):

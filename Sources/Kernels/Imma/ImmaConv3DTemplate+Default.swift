@@ -48,17 +48,18 @@ extension ImmaConv3DTemplate {
             var config = ImmaConv3DConfig(
                 blockM: shape.blockM, blockN: blockN, blockK: blockK, warpsM: shape.warpsM, warpsN: warpsN,
                 stages: shape.stages, inputVectorBytes: vector)
-            config.splitK = defaultSplit(ImmaConv3DPlan(geometry: geometry, config: config), arch: arch)
+            let tiling = ImmaConv3DPlan(geometry: geometry, config: config).tiling
+            config.splitK = defaultSplit(tiles: tiling.tiles, kTiles: tiling.kTiles, arch: arch)
             return config
         }
     }
 
     /// The largest split-K candidate that brings the blocks up to one per multiprocessor without
     /// leaving fewer than 8 k-tiles per split; 1 when the tiles already fill the GPU.
-    static func defaultSplit(_ plan: ImmaConv3DPlan, arch: GPUArchitecture) -> Int {
+    static func defaultSplit(tiles: Int, kTiles: Int, arch: GPUArchitecture) -> Int {
         let multiprocessors = arch.multiprocessorCount ?? 132
-        guard plan.tiles < multiprocessors else { return 1 }
-        let wanted = ImmaConv3DGeometry.ceilDiv(multiprocessors, plan.tiles)
-        return splitKValues.last { $0 <= wanted && plan.kTiles / $0 >= 8 } ?? 1
+        guard tiles < multiprocessors else { return 1 }
+        let wanted = ImmaConv3DGeometry.ceilDiv(multiprocessors, tiles)
+        return splitKValues.last { $0 <= wanted && kTiles / $0 >= 8 } ?? 1
     }
 }

@@ -108,11 +108,11 @@ public enum ImmaConv3DTemplate {
         guard geometry.inputPitch % config.inputVectorBytes == 0 else {
             throw mismatch("a_vector \(config.inputVectorBytes) does not divide the input channel pitch \(geometry.inputPitch)")
         }
-        guard config.splitK <= plan.kTiles else {
-            throw mismatch("split_k \(config.splitK) exceeds the \(plan.kTiles) k-tiles")
+        guard config.splitK <= plan.tiling.kTiles else {
+            throw mismatch("split_k \(config.splitK) exceeds the \(plan.tiling.kTiles) k-tiles")
         }
-        guard plan.workspaceElements <= Int(Int32.max) else {
-            throw mismatch("a split-K workspace of \(plan.workspaceElements) int32 values is past 32-bit indexing")
+        guard plan.tiling.workspaceElements <= Int(Int32.max) else {
+            throw mismatch("a split-K workspace of \(plan.tiling.workspaceElements) int32 values is past 32-bit indexing")
         }
         return ImmaConv3DRenderer(plan: plan, output: output).render()
     }

@@ -108,30 +108,34 @@ constexpr int PAD_D = 0, PAD_H = 1, PAD_W = 1;
 constexpr int GEMM_M = 392, GEMM_K = 648;
 static_assert(GEMM_M == BATCH * OUT_D * OUT_H * OUT_W && GEMM_K == KER_D * KER_H * KER_W * IN_PITCH, "GEMM view");
 
-// Tiles.
-constexpr int BM = 64, BN = 48, BK = 64, STAGES = 3, SPLIT_K = 2;
-constexpr int WARPS_M = 2, WARPS_N = 3, THREADS = 192;
-constexpr int WM = BM / WARPS_M, WN = BN / WARPS_N;  // warp tile
-constexpr int MI = WM / 16, NI = WN / 8;             // mma tiles per warp tile
+// Block tile.
+constexpr int BM = 64, BN = 48, BK = 64, STAGES = 3, SPLIT_K = 2, THREADS = 192;
 constexpr int M_TILES = 7, N_TILES = 1, K_TILES = 11, RASTER = 4;
 constexpr int A_VEC = 8, B_VEC = 8;  // cp.async widths
 constexpr int A_BYTES = BM * BK, STAGE_BYTES = (BM + BN) * BK;
 // Shared tiles are rows of BK bytes, i.e. CHUNKS 16-byte chunks. ldmatrix reads the same chunk of 8
 // consecutive rows at once; XOR-ing the chunk index with bits of the row (above SWIZZLE_SHIFT) puts
-// those 8 chunks in 8 different 16-byte bank groups of a 128-byte line.
+// those 8 chunks in 8 different 16-byte bank groups of a 128-byte line. (This is also the 32-, 64-
+// and 128-byte swizzle of wgmma's K-major shared-memory layouts.)
 constexpr int CHUNKS = BK / 16, SWIZZLE_SHIFT = 1;
 
 // Byte offset of byte `byte` of row `row` in a swizzled tile.
 Q3D_DEVICE int q3d_tile_offset(int row, int byte) {
   return row * BK + ((((byte >> 4) ^ (row >> SWIZZLE_SHIFT)) & (CHUNKS - 1)) << 4) + (byte & 15);
 }
+// Warps: WARPS_M x WARPS_N, each a WM x WN warp tile of MI x NI mma tiles of 16 x 8.
+constexpr int WARPS_M = 2, WARPS_N = 3;
+constexpr int WM = BM / WARPS_M, WN = BN / WARPS_N, MI = WM / 16, NI = WN / 8;
+static_assert(THREADS == 32 * WARPS_M * WARPS_N, "one thread per lane of every warp");
+// The accumulators acc[FRAG_ROWS][FRAG_COLS][4] of a thread: fragment (mi, ni) is the 16 x 8 tile at row
+// frag_row0 + mi * FRAG_ROW_STEP, column frag_col0 + 8 ni of the block tile.
+constexpr int FRAG_ROWS = MI, FRAG_COLS = NI, FRAG_ROW_STEP = 16;
 
 extern "C" __global__ void __launch_bounds__(THREADS, 1)
 imma_conv3d_ea4017589d88(const int8_t* __restrict__ input, const int8_t* __restrict__ weight, const float* __restrict__ scale, const float* __restrict__ bias, const int8_t* residual, float residual_scale, int8_t* output, int32_t* workspace, int32_t* counters) {
   Q3D_SHARED(smem);
-  const uint32_t smem_base = q3d_shared_address(smem);
+  const uint32_t ring_base = q3d_shared_address(smem);
   const int tid = threadIdx.x, lane = tid & 31, warp = tid >> 5;
-  const int warp_row = (warp % WARPS_M) * WM, warp_col = (warp / WARPS_M) * WN;
 
   // Rasterization: blocks walk panels of RASTER m-tiles, all n-tiles of a panel before the next, so
   // that the blocks running together share activation and weight tiles in L2.
@@ -144,7 +148,8 @@ imma_conv3d_ea4017589d88(const int8_t* __restrict__ input, const int8_t* __restr
   const int split = blockIdx.y;
   const int k_begin = split * K_TILES / SPLIT_K;
   const int k_count = (split + 1) * K_TILES / SPLIT_K - k_begin;
-
+  const int warp_row = (warp % WARPS_M) * WM, warp_col = (warp / WARPS_M) * WN;
+  const int frag_row0 = warp_row, frag_col0 = warp_col;
   // A loader. Each thread copies A_VEC bytes at byte a_byte of rows tid / A_PER_ROW + i * A_ROW_STEP.
   // Per row it keeps the output pixel's input origin (z, y, x after stride and padding) and its pixel
   // index; a row past GEMM_M gets an origin no tap can bring inside the input.
@@ -180,7 +185,7 @@ imma_conv3d_ea4017589d88(const int8_t* __restrict__ input, const int8_t* __restr
   // A_VEC divides IN_PITCH, so a copy never straddles two taps. Copies outside the input or past
   // GEMM_K read nothing (source size 0) and leave zeros.
   auto load_tile = [&](int kt, int stage) {
-    const uint32_t a_tile = smem_base + stage * STAGE_BYTES;
+    const uint32_t a_tile = ring_base + stage * STAGE_BYTES;
     const int k = kt * BK + a_byte;
     const int tap = k / IN_PITCH, channel = k - tap * IN_PITCH;
     const int dz = (tap / (KER_W * KER_H)) * DIL_D, dy = ((tap / KER_W) % KER_H) * DIL_H, dx = (tap % KER_W) * DIL_W;
@@ -208,7 +213,6 @@ imma_conv3d_ea4017589d88(const int8_t* __restrict__ input, const int8_t* __restr
       }
     }
   };
-
   // ldmatrix.x4 roles: lane l addresses row l % 8 of matrix l / 8. For A the matrices are (rows 0-7,
   // k 0-15), (rows 8-15, k 0-15), (rows 0-7, k 16-31), (rows 8-15, k 16-31): registers a[0..3] of the
   // mma. For B they are (n 0-7, k 0-15), (n 0-7, k 16-31), (n 8-15, k 0-15), (n 8-15, k 16-31): b0, b1
@@ -227,7 +231,6 @@ imma_conv3d_ea4017589d88(const int8_t* __restrict__ input, const int8_t* __restr
     for (int ni = 0; ni < NI; ++ni)
       #pragma unroll
       for (int r = 0; r < 4; ++r) acc[mi][ni][r] = 0;
-
   // Pipeline: STAGES - 1 k-tiles in flight ahead of the one being multiplied; one commit group per
   // k-tile (empty past the end) keeps the group count uniform for cp.async.wait_group.
   #pragma unroll
@@ -244,7 +247,7 @@ imma_conv3d_ea4017589d88(const int8_t* __restrict__ input, const int8_t* __restr
     if (t + STAGES - 1 < k_count) load_tile(k_begin + t + STAGES - 1, write_stage);
     q3d_cp_async_commit();
 
-    const uint32_t a_tile = smem_base + read_stage * STAGE_BYTES;
+    const uint32_t a_tile = ring_base + read_stage * STAGE_BYTES;
     const uint32_t a_base = a_tile + a_ld_row * BK;
     const uint32_t b_base = a_tile + A_BYTES + b_ld_row * BK;
     #pragma unroll
@@ -267,12 +270,12 @@ imma_conv3d_ea4017589d88(const int8_t* __restrict__ input, const int8_t* __restr
   }
   q3d_cp_async_wait<0>();
   {
-    constexpr int VECTORS = MI * NI;
+    constexpr int VECTORS = FRAG_ROWS * FRAG_COLS;
     int32_t* mine = workspace + ((blockIdx.x * SPLIT_K + split) * VECTORS * THREADS + tid) * 4;
     #pragma unroll
-    for (int mi = 0; mi < MI; ++mi)
+    for (int mi = 0; mi < FRAG_ROWS; ++mi)
       #pragma unroll
-      for (int ni = 0; ni < NI; ++ni) q3d_store_s32x4(mine + (mi * NI + ni) * THREADS * 4, acc[mi][ni]);
+      for (int ni = 0; ni < FRAG_COLS; ++ni) q3d_store_s32x4(mine + (mi * FRAG_COLS + ni) * THREADS * 4, acc[mi][ni]);
     // Publish the partial sums before counting in (the pattern of the CUDA guide's threadfence example).
     __threadfence();
     __syncthreads();
@@ -289,11 +292,11 @@ imma_conv3d_ea4017589d88(const int8_t* __restrict__ input, const int8_t* __restr
       if (other == split) continue;
       const int32_t* theirs = workspace + ((blockIdx.x * SPLIT_K + other) * VECTORS * THREADS + tid) * 4;
       #pragma unroll
-      for (int mi = 0; mi < MI; ++mi)
+      for (int mi = 0; mi < FRAG_ROWS; ++mi)
         #pragma unroll
-        for (int ni = 0; ni < NI; ++ni) {
+        for (int ni = 0; ni < FRAG_COLS; ++ni) {
           int v[4];
-          q3d_load_s32x4_cg(theirs + (mi * NI + ni) * THREADS * 4, v);
+          q3d_load_s32x4_cg(theirs + (mi * FRAG_COLS + ni) * THREADS * 4, v);
           #pragma unroll
           for (int r = 0; r < 4; ++r) acc[mi][ni][r] += v[r];
         }
@@ -301,16 +304,16 @@ imma_conv3d_ea4017589d88(const int8_t* __restrict__ input, const int8_t* __restr
   }
   const int g = lane >> 2, t4 = lane & 3;
   #pragma unroll
-  for (int ni = 0; ni < NI; ++ni) {
-    const int n = n0 + warp_col + ni * 8 + 2 * t4;
+  for (int ni = 0; ni < FRAG_COLS; ++ni) {
+    const int n = n0 + frag_col0 + ni * 8 + 2 * t4;
     const bool n_inside = n < OUT_PITCH;
     const float scale0 = n_inside ? scale[n] : 0.0f, scale1 = n_inside ? scale[n + 1] : 0.0f;
     const float bias0 = n_inside ? bias[n] : 0.0f, bias1 = n_inside ? bias[n + 1] : 0.0f;
     #pragma unroll
-    for (int mi = 0; mi < MI; ++mi)
+    for (int mi = 0; mi < FRAG_ROWS; ++mi)
       #pragma unroll
       for (int h = 0; h < 2; ++h) {
-        const int m = m0 + warp_row + mi * 16 + g + 8 * h;
+        const int m = m0 + frag_row0 + mi * FRAG_ROW_STEP + g + 8 * h;
           if (m < GEMM_M && n < OUT_PITCH) {
             float v0 = __fmaf_rn(__int2float_rn(acc[mi][ni][2 * h]), scale0, bias0);
             float v1 = __fmaf_rn(__int2float_rn(acc[mi][ni][2 * h + 1]), scale1, bias1);

@@ -1,21 +1,21 @@
-extension ImmaConv3DRenderer {
+extension ImmaKernelText {
     /// Split-K: every split block leaves its accumulators in the workspace, then counts itself in on the
     /// tile's counter; the block that arrives last adds the other splits' partial sums to its own and
     /// runs the epilogue, the others leave. The last block also resets the counter for the next launch.
     /// Integer addition is exact in any order, so which block finishes does not change the result.
     ///
-    /// Workspace layout: `[tile][split][mma tile][thread][4]`, so that a warp's 16-byte stores and loads
-    /// are contiguous.
+    /// Workspace layout: `[tile][split][fragment][thread][4]`, so that a warp's 16-byte stores and loads
+    /// are contiguous. The accumulators are `acc[FRAG_ROWS][FRAG_COLS][4]` in both kernels.
     func splitKExchange() -> String {
-        guard config.splitK > 1 else { return "" }
+        guard tiling.splitK > 1 else { return "" }
         return """
               {
-                constexpr int VECTORS = MI * NI;
+                constexpr int VECTORS = FRAG_ROWS * FRAG_COLS;
                 int32_t* mine = workspace + ((blockIdx.x * SPLIT_K + split) * VECTORS * THREADS + tid) * 4;
                 #pragma unroll
-                for (int mi = 0; mi < MI; ++mi)
+                for (int mi = 0; mi < FRAG_ROWS; ++mi)
                   #pragma unroll
-                  for (int ni = 0; ni < NI; ++ni) q3d_store_s32x4(mine + (mi * NI + ni) * THREADS * 4, acc[mi][ni]);
+                  for (int ni = 0; ni < FRAG_COLS; ++ni) q3d_store_s32x4(mine + (mi * FRAG_COLS + ni) * THREADS * 4, acc[mi][ni]);
                 // Publish the partial sums before counting in (the pattern of the CUDA guide's threadfence example).
                 __threadfence();
                 __syncthreads();
@@ -32,21 +32,24 @@ extension ImmaConv3DRenderer {
                   if (other == split) continue;
                   const int32_t* theirs = workspace + ((blockIdx.x * SPLIT_K + other) * VECTORS * THREADS + tid) * 4;
                   #pragma unroll
-                  for (int mi = 0; mi < MI; ++mi)
+                  for (int mi = 0; mi < FRAG_ROWS; ++mi)
                     #pragma unroll
-                    for (int ni = 0; ni < NI; ++ni) {
+                    for (int ni = 0; ni < FRAG_COLS; ++ni) {
                       int v[4];
-                      q3d_load_s32x4_cg(theirs + (mi * NI + ni) * THREADS * 4, v);
+                      q3d_load_s32x4_cg(theirs + (mi * FRAG_COLS + ni) * THREADS * 4, v);
                       #pragma unroll
                       for (int r = 0; r < 4; ++r) acc[mi][ni][r] += v[r];
                     }
                 }
               }
+
             """
     }
 
-    /// The epilogue: thread (g, t) = (lane / 4, lane % 4) holds, per mma tile, rows g and g + 8 at columns
-    /// 2t and 2t + 1 (OUT_PITCH is even, so a pair is either inside or outside). int32 pairs are stored as
+    /// The epilogue. In both kernels thread (g, t) = (lane / 4, lane % 4) holds, per 16x8 fragment
+    /// `acc[mi][ni]`, rows g and g + 8 at columns 2t and 2t + 1 of the fragment, which starts at row
+    /// `frag_row0 + mi * FRAG_ROW_STEP` and column `frag_col0 + 8 ni` of the block tile (OUT_PITCH is
+    /// even, so a pair is either inside or outside). int32 pairs are stored as
     /// 8 bytes; int8 pairs go through exactly `Epilogue.apply` (fused multiply-adds written as intrinsics,
     /// since the compiler would otherwise choose where to fuse) and are stored as 2 bytes.
     func epilogue() -> String {
@@ -95,15 +98,16 @@ extension ImmaConv3DRenderer {
         return """
               const int g = lane >> 2, t4 = lane & 3;
               #pragma unroll
-              for (int ni = 0; ni < NI; ++ni) {
-                const int n = n0 + warp_col + ni * 8 + 2 * t4;
+              for (int ni = 0; ni < FRAG_COLS; ++ni) {
+                const int n = n0 + frag_col0 + ni * 8 + 2 * t4;
             \(channelValues)    #pragma unroll
-                for (int mi = 0; mi < MI; ++mi)
+                for (int mi = 0; mi < FRAG_ROWS; ++mi)
                   #pragma unroll
                   for (int h = 0; h < 2; ++h) {
-                    const int m = m0 + warp_row + mi * 16 + g + 8 * h;
+                    const int m = m0 + frag_row0 + mi * FRAG_ROW_STEP + g + 8 * h;
             \(body)      }
               }
+
             """
     }
 }

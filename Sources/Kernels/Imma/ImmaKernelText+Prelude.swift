@@ -1,4 +1,4 @@
-extension ImmaConv3DRenderer {
+extension ImmaKernelText {
     /// The line that separates the device prelude from the kernel. Everything after it uses the
     /// instructions only through the `q3d_` helpers above it, so a host emulation can replace the prelude.
     static let kernelMarker = "// ---- kernel ----"

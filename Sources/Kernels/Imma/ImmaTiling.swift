@@ -1,0 +1,56 @@
+/// The block tile of an imma kernel — whichever instruction multiplies — and what follows from it for
+/// one workload: tile counts, the launch, the shared-memory stage ring, the work of the `cp.async`
+/// loaders and the split-K buffers. The `mma.sync` and `wgmma` templates share it, with their loaders,
+/// split-K exchange and epilogue (``ImmaKernelText``).
+struct ImmaTiling: Hashable, Sendable {
+    let geometry: ImmaConv3DGeometry
+    /// Output pixels per block (GEMM rows).
+    let blockM: Int
+    /// Output channels per block (GEMM columns).
+    let blockN: Int
+    /// Reduction bytes per stage: 32, 64 or 128.
+    let blockK: Int
+    let threads: Int
+    let stages: Int
+    let splitK: Int
+    let inputVectorBytes: Int
+    let rasterGroup: Int
+    /// Alignment the stage ring needs in shared memory (the `wgmma` swizzle atoms need 1024 bytes);
+    /// the kernel rounds its base up, so the launch asks for this much more than the ring.
+    let sharedAlignment: Int
+
+    var mTiles: Int { ImmaConv3DGeometry.ceilDiv(geometry.m, blockM) }
+    var nTiles: Int { ImmaConv3DGeometry.ceilDiv(geometry.outputPitch, blockN) }
+    /// Output tiles: blocks per split.
+    var tiles: Int { mTiles * nTiles }
+    /// `blockK`-byte steps of the whole reduction (the last one zero-padded past Kg).
+    var kTiles: Int { ImmaConv3DGeometry.ceilDiv(geometry.reduction, blockK) }
+
+    var grid: LaunchDimensions { LaunchDimensions(x: tiles, y: splitK) }
+    var block: LaunchDimensions { LaunchDimensions(x: threads) }
+
+    /// Bytes of one stage: the A tile (blockM x blockK) and the B tile (blockN x blockK).
+    var stageBytes: Int { (blockM + blockN) * blockK }
+    /// Dynamic shared memory: the stage ring, plus alignment slack. A split-K block's epilogue reuses
+    /// the ring's first word.
+    var sharedBytes: Int { stages * stageBytes + (sharedAlignment > 128 ? sharedAlignment : 0) }
+
+    /// `cp.async` copies of one A tile (activations), and how many each thread issues.
+    var inputPieces: Int { blockM * blockK / max(inputVectorBytes, 1) }
+    var inputPiecesPerThread: Int { ImmaConv3DGeometry.ceilDiv(inputPieces, threads) }
+    /// `cp.async` copies of one B tile (weights), and how many each thread issues.
+    var weightPieces: Int { blockN * blockK / geometry.weightVectorBytes }
+    var weightPiecesPerThread: Int { ImmaConv3DGeometry.ceilDiv(weightPieces, threads) }
+    /// Registers the loaders keep: four coordinates per A row (pixel base, z, y, x), one offset per B row.
+    var loaderRegisters: Int { 4 * inputPiecesPerThread + 2 * weightPiecesPerThread }
+
+    /// int32 elements of the split-K workspace: one partial tile per split of every output tile (0
+    /// without split-K).
+    var workspaceElements: Int { splitK > 1 ? tiles * splitK * blockM * blockN : 0 }
+    /// int32 arrival counters of split-K, one per output tile (0 without split-K).
+    var counterElements: Int { splitK > 1 ? tiles : 0 }
+
+    /// The swizzle of a shared tile row of `blockK` bytes: its 16-byte chunk index is XOR-ed with the
+    /// row bits above this shift (see the rendered `q3d_tile_offset`).
+    var swizzleShift: Int { blockK >= 128 ? 0 : (blockK == 64 ? 1 : 2) }
+}

@@ -1,0 +1,95 @@
+/// The tile choices of the `wgmma` imma conv3d template (``ImmaWgmmaConv3DTemplate``, sm_90a).
+///
+/// A block computes a `blockM x blockN` tile with `warpgroups` warpgroups of four warps; warpgroup w owns
+/// rows `w * blockM / warpgroups ..< (w + 1) * blockM / warpgroups` of the tile, all `blockN` columns,
+/// multiplied by `wgmma.mma_async.m64nNk32` (N = blockN) straight from the shared-memory stages, which
+/// `cp.async` fills as in the `mma.sync` template (whose XOR swizzle is wgmma's 32-, 64- or 128-byte
+/// K-major layout for `blockK` = 32, 64 or 128).
+///
+/// ```swift
+/// let config = ImmaWgmmaConv3DConfig(blockM: 128, blockN: 128, blockK: 128, warpgroups: 1, stages: 4)
+/// config.threads   // 128
+/// ```
+public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringConvertible {
+    public var blockM: Int
+    /// Output channels per block: the N of every `wgmma`.
+    public var blockN: Int
+    /// Reduction bytes per stage: 32, 64 or 128, the swizzle width of the shared tiles.
+    public var blockK: Int
+    /// Warpgroups (of 128 threads) per block: 1 or 2.
+    public var warpgroups: Int
+    public var stages: Int
+    /// `wgmma` groups left running while the next k-tile is waited for and loaded: 0 waits for each
+    /// k-tile's operations before the next barrier; 1 overlaps them with the next iteration's wait,
+    /// barrier and copies, and keeps one more stage from being refilled (needs 3 stages or more).
+    public var wgmmaInFlight: Int
+    public var splitK: Int
+    public var inputVectorBytes: Int
+    public var rasterGroup: Int
+
+    public init(
+        blockM: Int, blockN: Int, blockK: Int, warpgroups: Int, stages: Int, wgmmaInFlight: Int = 0, splitK: Int = 1,
+        inputVectorBytes: Int = 16, rasterGroup: Int = 1
+    ) {
+        self.blockM = blockM
+        self.blockN = blockN
+        self.blockK = blockK
+        self.warpgroups = warpgroups
+        self.stages = stages
+        self.wgmmaInFlight = wgmmaInFlight
+        self.splitK = splitK
+        self.inputVectorBytes = inputVectorBytes
+        self.rasterGroup = rasterGroup
+    }
+
+    public var threads: Int { 128 * warpgroups }
+    /// Rows each warpgroup multiplies: `blockM / warpgroups`, a multiple of 64.
+    public var warpgroupM: Int { warpgroups > 0 ? blockM / warpgroups : 0 }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case blockM = "block_m", blockN = "block_n", blockK = "block_k", warpgroups, stages
+        case wgmmaInFlight = "wgmma_in_flight", splitK = "split_k", inputVectorBytes = "a_vector", rasterGroup = "raster_group"
+    }
+
+    public var description: String {
+        "block \(blockM)x\(blockN)x\(blockK) warpgroups \(warpgroups) stages \(stages) in_flight \(wgmmaInFlight) split_k \(splitK) "
+            + "a_vector \(inputVectorBytes) raster \(rasterGroup)"
+    }
+
+    /// The configuration as one line of JSON in a fixed key order, as the rendered header records it.
+    public var json: String {
+        let pairs: [(CodingKeys, Int)] = [
+            (.blockM, blockM), (.blockN, blockN), (.blockK, blockK), (.warpgroups, warpgroups), (.stages, stages),
+            (.wgmmaInFlight, wgmmaInFlight), (.splitK, splitK), (.inputVectorBytes, inputVectorBytes), (.rasterGroup, rasterGroup),
+        ]
+        return "{" + pairs.map { "\"\($0.rawValue)\": \($1)" }.joined(separator: ", ") + "}"
+    }
+}
+
+extension ImmaWgmmaConv3DConfig: TunableConfig {
+    public var knobValues: [String: KnobValue] {
+        [
+            CodingKeys.blockM.rawValue: .choice(blockM), CodingKeys.blockN.rawValue: .choice(blockN),
+            CodingKeys.blockK.rawValue: .choice(blockK), CodingKeys.warpgroups.rawValue: .choice(warpgroups),
+            CodingKeys.stages.rawValue: .choice(stages), CodingKeys.wgmmaInFlight.rawValue: .choice(wgmmaInFlight),
+            CodingKeys.splitK.rawValue: .choice(splitK),
+            CodingKeys.inputVectorBytes.rawValue: .choice(inputVectorBytes),
+            CodingKeys.rasterGroup.rawValue: .choice(rasterGroup),
+        ]
+    }
+
+    public init(knobValues values: [String: KnobValue]) throws(ConfigSpaceError) {
+        func choice(_ key: CodingKeys) throws(ConfigSpaceError) -> Int {
+            guard let value = values[key.rawValue] else { throw .missingKnob(key.rawValue) }
+            guard case .choice(let v) = value else {
+                throw .wrongKind(knob: key.rawValue, value: value.description, expected: "a choice")
+            }
+            return v
+        }
+        self.init(
+            blockM: try choice(.blockM), blockN: try choice(.blockN), blockK: try choice(.blockK),
+            warpgroups: try choice(.warpgroups), stages: try choice(.stages), wgmmaInFlight: try choice(.wgmmaInFlight),
+            splitK: try choice(.splitK),
+            inputVectorBytes: try choice(.inputVectorBytes), rasterGroup: try choice(.rasterGroup))
+    }
+}

@@ -1,0 +1,149 @@
+/// The validity rules of the `wgmma` template, checked in ``ImmaWgmmaConv3DTemplate/knobOrder`` as soon
+/// as the knobs a rule reads are fixed (see ``ImmaConv3DRules`` for the `mma.sync` twin).
+struct ImmaWgmmaConv3DRules: Hashable, Sendable {
+    let geometry: ImmaConv3DGeometry
+    let limits: ImmaLimits
+
+    static func tiling(_ geometry: ImmaConv3DGeometry, _ config: ImmaWgmmaConv3DConfig) -> ImmaTiling {
+        ImmaTiling(
+            geometry: geometry, blockM: config.blockM, blockN: config.blockN, blockK: config.blockK,
+            threads: config.threads, stages: config.stages, splitK: config.splitK,
+            inputVectorBytes: config.inputVectorBytes, rasterGroup: config.rasterGroup, sharedAlignment: 1024)
+    }
+
+    /// int32 accumulators per thread: `blockN / 2` per 64-row `wgmma` tile, one tile per 64 rows of
+    /// the warpgroup.
+    static func accumulators(_ config: ImmaWgmmaConv3DConfig) -> Int { config.warpgroupM / 64 * config.blockN / 2 }
+
+    /// Calls `report` with each broken rule among the first `fixed` knobs until it returns false.
+    func check(_ config: ImmaWgmmaConv3DConfig, fixed: Int, _ report: (ImmaConv3DViolation) -> Bool) {
+        let tiling = Self.tiling(geometry, config)
+        let arch = limits.arch
+        // Fixed order: block_m, block_n, warpgroups, block_k, a_vector, stages, wgmma_in_flight, split_k,
+        // raster_group.
+        let smallestM = ImmaWgmmaConv3DTemplate.blockMValues[0], smallestN = ImmaWgmmaConv3DTemplate.blockNValues[0]
+        if fixed >= 1, !ImmaConv3DRules.fits(tile: config.blockM, smallest: smallestM, extent: geometry.m) {
+            guard report(.oversizedTile(axis: "M", tile: config.blockM, extent: geometry.m)) else { return }
+        }
+        if fixed >= 2, !ImmaConv3DRules.fits(tile: config.blockN, smallest: smallestN, extent: geometry.outputPitch) {
+            guard report(.oversizedTile(axis: "N", tile: config.blockN, extent: geometry.outputPitch)) else { return }
+        }
+        guard fixed >= 3 else { return }
+        if config.blockM % (64 * config.warpgroups) != 0 {
+            guard report(.warpTile(axis: "M (64-row wgmma tiles per warpgroup)", block: config.blockM, warps: config.warpgroups)) else { return }
+        }
+        if config.threads > arch.maxThreadsPerBlock {
+            guard report(.threads(config.threads, limit: arch.maxThreadsPerBlock)) else { return }
+        }
+        let accumulators = Self.accumulators(config)
+        if accumulators > ImmaLimits.maxAccumulators {
+            guard report(.accumulators(accumulators, limit: ImmaLimits.maxAccumulators)) else { return }
+        }
+        guard fixed >= 5 else { return }
+        if geometry.inputPitch % config.inputVectorBytes != 0 {
+            guard report(.inputVector(bytes: config.inputVectorBytes, pitch: geometry.inputPitch)) else { return }
+        }
+        if tiling.inputPiecesPerThread > ImmaLimits.maxInputPiecesPerThread {
+            guard report(.loaderCopies(tiling.inputPiecesPerThread, limit: ImmaLimits.maxInputPiecesPerThread)) else { return }
+        }
+        let budget = limits.registerBudget(threads: config.threads)
+        let registers = accumulators + tiling.loaderRegisters + ImmaLimits.reservedRegisters
+        if registers > budget {
+            guard report(.registers(registers, budget: budget, threads: config.threads)) else { return }
+        }
+        guard fixed >= 6 else { return }
+        if tiling.sharedBytes > arch.maxDynamicSharedBytesPerBlock {
+            guard report(.sharedMemory(bytes: tiling.sharedBytes, limit: arch.maxDynamicSharedBytesPerBlock)) else { return }
+        }
+        guard fixed >= 7 else { return }
+        if config.stages < 2 + config.wgmmaInFlight {
+            guard report(.pipeline(stages: config.stages, inFlight: config.wgmmaInFlight)) else { return }
+        }
+        guard fixed >= 8 else { return }
+        if config.splitK > tiling.kTiles {
+            guard report(.splitK(config.splitK, kTiles: tiling.kTiles)) else { return }
+        }
+        if tiling.workspaceElements * 4 > ImmaLimits.maxWorkspaceBytes {
+            guard report(.workspace(bytes: tiling.workspaceElements * 4, limit: ImmaLimits.maxWorkspaceBytes)) else { return }
+        }
+        if tiling.grid.x > arch.maxGridDimensions.x {
+            guard report(.gridDimension(axis: "x", extent: tiling.grid.x, limit: arch.maxGridDimensions.x)) else { return }
+        }
+        if tiling.grid.y > arch.maxGridDimensions.y {
+            guard report(.gridDimension(axis: "y", extent: tiling.grid.y, limit: arch.maxGridDimensions.y)) else { return }
+        }
+    }
+
+    func violations(of config: ImmaWgmmaConv3DConfig) -> [ImmaConv3DViolation] {
+        var all: [ImmaConv3DViolation] = []
+        check(config, fixed: ImmaWgmmaConv3DTemplate.knobOrder.count) { violation in
+            all.append(violation)
+            return true
+        }
+        return all
+    }
+
+    func passes(_ config: ImmaWgmmaConv3DConfig, fixed: Int) -> Bool {
+        var ok = true
+        check(config, fixed: fixed) { _ in
+            ok = false
+            return false
+        }
+        return ok
+    }
+
+    func descriptions() -> [String] {
+        let arch = limits.arch
+        return [
+            "block_m and block_n below twice the GEMM's M (\(geometry.m)) and N (\(geometry.outputPitch)), "
+                + "or the smallest candidate",
+            "block_m splits into 64-row wgmma tiles per warpgroup",
+            "at most \(ImmaLimits.maxAccumulators) int32 accumulators per thread",
+            "a_vector divides the input channel pitch \(geometry.inputPitch); at most "
+                + "\(ImmaLimits.maxInputPiecesPerThread) activation copies per thread and k-tile",
+            "estimated registers within the per-thread budget of __launch_bounds__(threads, 1)",
+            "stages x (block_m + block_n) x block_k bytes, plus 1024 for alignment, within "
+                + "\(arch.maxDynamicSharedBytesPerBlock)",
+            "at least 2 + wgmma_in_flight stages",
+            "split_k at most the reduction's k-tiles, its workspace within \(ImmaLimits.maxWorkspaceBytes) bytes; "
+                + "grid within \(arch.maxGridDimensions)",
+        ]
+    }
+}
+
+/// The `wgmma` rules in the class form ``ConfigSpace`` counts with: each candidate its own class but
+/// `raster_group`'s, which no rule reads.
+struct ImmaWgmmaConv3DConstraints: ConfigConstraints {
+    let rules: ImmaWgmmaConv3DRules
+    let candidateClasses: [[Int]]
+    let values: [[Int]]
+
+    init(rules: ImmaWgmmaConv3DRules) {
+        var classes: [[Int]] = []
+        var values: [[Int]] = []
+        for (key, candidates) in ImmaWgmmaConv3DTemplate.knobOrder {
+            if key == .rasterGroup {
+                classes.append(Array(repeating: 0, count: candidates.count))
+                values.append([candidates[0]])
+            } else {
+                classes.append(Array(candidates.indices))
+                values.append(candidates)
+            }
+        }
+        self.rules = rules
+        self.candidateClasses = classes
+        self.values = values
+    }
+
+    func isValid(classes: [Int]) -> Bool { rules.passes(config(classes, fixed: classes.count), fixed: classes.count) }
+
+    func mayBeValid(classes: [Int], fixed: Int) -> Bool { rules.passes(config(classes, fixed: fixed), fixed: fixed) }
+
+    private func config(_ classes: [Int], fixed: Int) -> ImmaWgmmaConv3DConfig {
+        var v = values.map { $0[0] }
+        for k in 0..<min(fixed, v.count) { v[k] = values[k][classes[k]] }
+        return ImmaWgmmaConv3DConfig(
+            blockM: v[0], blockN: v[1], blockK: v[3], warpgroups: v[2], stages: v[5], wgmmaInFlight: v[6], splitK: v[7],
+            inputVectorBytes: v[4], rasterGroup: v[8])
+    }
+}

@@ -1,0 +1,142 @@
+import ConvGeometry
+
+/// Int8 tensor-core conv3d for Hopper (sm_90a): the implicit GEMM, `cp.async` pipeline, split-K and
+/// epilogue of ``ImmaConv3DTemplate``, multiplied by `wgmma.mma_async.m64nNk32.s32.s8.s8` straight from
+/// the swizzled shared-memory stages (matrix descriptors, no `ldmatrix`), one or two warpgroups per block.
+///
+/// ```swift
+/// let layer = AnchorLayers.named("r3d.l2")!.parameters
+/// let config = try ImmaWgmmaConv3DTemplate.defaultConfig(for: layer, on: .sm90a)
+/// let kernel = try ImmaWgmmaConv3DTemplate.render(workload: layer, config: config, output: .int8(relu: true, residual: false))
+/// // compile for "sm_90a": wgmma exists only in the architecture-specific feature set
+/// ```
+public enum ImmaWgmmaConv3DTemplate {
+    public static let name = "imma_wgmma_conv3d_ndhwc"
+    public static let version = 1
+
+    public static let blockMValues = [64, 128, 256]
+    /// Multiples of 16 among the N that `wgmma` allows for 8-bit integers.
+    public static let blockNValues = [16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224]
+    public static let blockKValues = [32, 64, 128]
+    public static let warpgroupsValues = [1, 2]
+    public static let stagesValues = [2, 3, 4, 5]
+    public static let wgmmaInFlightValues = [0, 1]
+    public static let splitKValues = ImmaConv3DTemplate.splitKValues
+    public static let inputVectorValues = ImmaConv3DGeometry.vectorWidths
+    public static let rasterGroupValues = ImmaConv3DTemplate.rasterGroupValues
+
+    static let knobOrder: [(ImmaWgmmaConv3DConfig.CodingKeys, [Int])] = [
+        (.blockM, blockMValues), (.blockN, blockNValues), (.warpgroups, warpgroupsValues), (.blockK, blockKValues),
+        (.inputVectorBytes, inputVectorValues), (.stages, stagesValues), (.wgmmaInFlight, wgmmaInFlightValues),
+        (.splitK, splitKValues),
+        (.rasterGroup, rasterGroupValues),
+    ]
+
+    public static var knobs: [Knob] { knobOrder.map { .choice(name: $0.0.rawValue, values: $0.1) } }
+
+    /// The space for `workload` on `arch`, which must be sm_90a (the architecture-specific feature set of
+    /// compute capability 9.0, where `wgmma` lives).
+    public static func space(for workload: Conv3DParameters, on arch: GPUArchitecture) throws(KernelsError) -> ConfigSpace {
+        let rules = try rules(for: workload, on: arch)
+        do {
+            return try ConfigSpace(
+                knobs: knobs, constraints: ImmaWgmmaConv3DConstraints(rules: rules), rules: rules.descriptions())
+        } catch {
+            throw .space(error)
+        }
+    }
+
+    static func rules(for workload: Conv3DParameters, on arch: GPUArchitecture) throws(KernelsError) -> ImmaWgmmaConv3DRules {
+        guard arch.computeCapability == 90, arch.archSpecific else {
+            throw .unsupportedWorkload(template: name, reason: "\(arch) has no wgmma (sm_90a only)")
+        }
+        return ImmaWgmmaConv3DRules(geometry: try ImmaConv3DGeometry(workload), limits: ImmaLimits(arch: arch))
+    }
+
+    public static func violations(
+        of config: ImmaWgmmaConv3DConfig, for workload: Conv3DParameters, on arch: GPUArchitecture
+    ) throws(KernelsError) -> [ImmaConv3DViolation] {
+        let rules = try rules(for: workload, on: arch)
+        try checkStructure(config)
+        return rules.violations(of: config)
+    }
+
+    public static func validate(
+        _ config: ImmaWgmmaConv3DConfig, for workload: Conv3DParameters, on arch: GPUArchitecture
+    ) throws(KernelsError) {
+        let found = try violations(of: config, for: workload, on: arch)
+        guard found.isEmpty else {
+            throw .configInvalid(template: name, architecture: arch.nvrtcArchitecture, reasons: found.map(\.description))
+        }
+    }
+
+    /// Renders the kernel, pure and deterministic; throws ``KernelsError/configMismatch(template:reason:)``
+    /// for what the template cannot express (see ``ImmaConv3DTemplate/render(workload:config:output:)``),
+    /// here also a block_m that does not split into 64-row tiles per warpgroup, and fewer than
+    /// 2 + wgmma_in_flight stages.
+    public static func render(
+        workload: Conv3DParameters, config: ImmaWgmmaConv3DConfig, output: OutputKind
+    ) throws(KernelsError) -> KernelSource {
+        let geometry = try ImmaConv3DGeometry(workload)
+        try checkStructure(config)
+        let tiling = ImmaWgmmaConv3DRules.tiling(geometry, config)
+        func mismatch(_ reason: String) -> KernelsError { .configMismatch(template: name, reason: reason) }
+        guard config.blockM % (64 * config.warpgroups) == 0 else {
+            throw mismatch("block_m \(config.blockM) does not split into 64-row tiles for \(config.warpgroups) warpgroups")
+        }
+        guard geometry.inputPitch % config.inputVectorBytes == 0 else {
+            throw mismatch("a_vector \(config.inputVectorBytes) does not divide the input channel pitch \(geometry.inputPitch)")
+        }
+        guard config.splitK <= tiling.kTiles else { throw mismatch("split_k \(config.splitK) exceeds the \(tiling.kTiles) k-tiles") }
+        guard config.stages >= 2 + config.wgmmaInFlight else {
+            throw mismatch("\(config.stages) stages leave no stage to load into with \(config.wgmmaInFlight) wgmma group in flight")
+        }
+        guard tiling.workspaceElements <= Int(Int32.max) else {
+            throw mismatch("a split-K workspace of \(tiling.workspaceElements) int32 values is past 32-bit indexing")
+        }
+        return ImmaWgmmaConv3DRenderer(config: config, tiling: tiling, output: output).render()
+    }
+
+    static func checkStructure(_ config: ImmaWgmmaConv3DConfig) throws(KernelsError) {
+        let values = config.knobValues
+        for (key, candidates) in knobOrder {
+            guard case .choice(let v)? = values[key.rawValue], candidates.contains(v) else {
+                throw .configMismatch(
+                    template: name, reason: "\(key.rawValue) \(values[key.rawValue]?.description ?? "nil") is not one of \(candidates)")
+            }
+        }
+    }
+
+    /// A reasonably fast configuration, valid by construction: two warpgroups on a 128-row tile (256
+    /// rows when the channel tile is at most 64 wide), the smallest allowed channel tile covering K up to
+    /// 224 (128 beyond), a k-tile as wide as the activation copies allow (128 bytes with 16-byte copies,
+    /// 64 with 8, 32 with 4), four stages with one wgmma group left in flight, split-K as ``ImmaConv3DTemplate/defaultConfig(for:on:)``
+    /// decides; else the first valid point of the space.
+    public static func defaultConfig(for workload: Conv3DParameters, on arch: GPUArchitecture) throws(KernelsError) -> ImmaWgmmaConv3DConfig {
+        let rules = try rules(for: workload, on: arch)
+        let g = rules.geometry
+        let vector = g.inputVectorWidths.max() ?? 4
+        let blockK = vector == 16 ? 128 : (vector == 8 ? 64 : 32)
+        let blockN = g.outputPitch > 224 ? 128 : (blockNValues.first { $0 >= g.outputPitch } ?? 128)
+        let shapes: [(blockM: Int, warpgroups: Int, stages: Int)] = [
+            (blockN <= 64 ? 256 : 128, 2, 4), (128, 2, 4), (128, 2, 3), (128, 1, 3), (64, 1, 3), (64, 1, 2),
+        ]
+        for shape in shapes {
+            var config = ImmaWgmmaConv3DConfig(
+                blockM: shape.blockM, blockN: blockN, blockK: blockK, warpgroups: shape.warpgroups, stages: shape.stages,
+                wgmmaInFlight: shape.stages >= 3 ? 1 : 0, inputVectorBytes: vector)
+            let tiling = ImmaWgmmaConv3DRules.tiling(g, config)
+            config.splitK = ImmaConv3DTemplate.defaultSplit(tiles: tiling.tiles, kTiles: tiling.kTiles, arch: arch)
+            if rules.violations(of: config).isEmpty { return config }
+        }
+        let space = try space(for: workload, on: arch)
+        guard let point = space.validPoint(atRank: 0) else {
+            throw .unsupportedWorkload(template: name, reason: "no configuration of the space is valid on \(arch)")
+        }
+        do {
+            return try space.config(at: point, as: ImmaWgmmaConv3DConfig.self)
+        } catch {
+            throw .space(error)
+        }
+    }
+}
