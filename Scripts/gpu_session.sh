@@ -2,8 +2,8 @@
 # What one call to the GPU machine runs: checks, verification sweeps and benchmarks, results under $OUT.
 # Build here first (no CUDA SDK needed) and carry the static binary:
 #   swift build -c release --static-swift-stdlib --product q3d && mkdir -p carry && cp .build/release/q3d carry/
-#   then on the GPU machine: bash Scripts/gpu_session.sh STEP...   (STEP: check, verify-dp4a, verify-imma,
-#   torch, bench-dp4a, bench-imma)
+#   then on the GPU machine: bash Scripts/gpu_session.sh STEP...   (STEP: check, verify-IMPL,
+#   torch, bench-IMPL, where IMPL is dp4a, imma or imma_wgmma)
 set -uo pipefail
 Q=${Q3D:-./carry/q3d}
 OUT=${OUT:-/tmp/q3d-out}
@@ -20,14 +20,14 @@ for s in "$@"; do
       $Q doctor --self-test 2>&1 | tee -a "$LOG"
       $Q conv3d --layer r3d.l2 --device cuda --impl dp4a --verify --bench 2>&1 | tee -a "$LOG"
       $Q conv3d --layer r3d.l2 --device cuda --impl imma --out int8 --verify --bench 2>&1 | tee -a "$LOG" ;;
-    verify-dp4a|verify-imma)
+    verify-*)
       impl=${s#verify-}
       step "$s"
       $Q verify --impl "$impl" --configs "${CONFIGS:-100}" --rows "$OUT/verify_$impl.jsonl" 2>&1 | tee -a "$LOG" ;;
     torch)
       step torch
       python3 Scripts/bench_torch.py --out "$OUT/torch.json" --modes "${MODES:-fp16cl,fp16}" 2>&1 | tee -a "$LOG" ;;
-    bench-dp4a|bench-imma)
+    bench-*)
       impl=${s#bench-}
       step "$s"
       $Q bench --impl "$impl" --trials "${TRIALS:-40}" --rows "$OUT/bench_$impl.jsonl" 2>&1 | tee -a "$LOG" ;;
