@@ -1,8 +1,4 @@
-#if canImport(FoundationEssentials)
 import FoundationEssentials
-#else
-import Foundation
-#endif
 
 /// ONNX Runtime's numbers on the shipped motion model, as `Scripts/make_model_fixtures.py --only ort`
 /// measures them: float top-1, and `quantize_static` (QDQ, per-channel int8, the same calibration
