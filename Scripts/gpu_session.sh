@@ -3,7 +3,7 @@
 # Build here first (no CUDA SDK needed) and carry the static binary:
 #   swift build -c release --static-swift-stdlib --product q3d && mkdir -p carry && cp .build/release/q3d carry/
 #   then on the GPU machine: bash Scripts/gpu_session.sh STEP...   (STEP: check, verify-IMPL,
-#   torch, bench-IMPL, where IMPL is dp4a, imma or imma_wgmma)
+#   torch, bench-IMPL, candidates, where IMPL is dp4a, imma or imma_wgmma)
 set -uo pipefail
 Q=${Q3D:-./carry/q3d}
 OUT=${OUT:-/tmp/q3d-out}
@@ -31,6 +31,14 @@ for s in "$@"; do
       impl=${s#bench-}
       step "$s"
       $Q bench --impl "$impl" --trials "${TRIALS:-40}" --rows "$OUT/bench_$impl.jsonl" 2>&1 | tee -a "$LOG" ;;
+    candidates)
+      # Hand-picked configs (bench/wgmma_candidates.txt: "layer config-json" per line), each verified and timed.
+      step candidates
+      grep -v '^#' "${CANDIDATES:-bench/wgmma_candidates.txt}" | while read -r layer config; do
+        $Q conv3d --layer "$layer" --device cuda --impl "${IMPL:-imma_wgmma}" --out int8 --config "$config" \
+          --verify --bench --json >> "$OUT/candidates.jsonl" 2>> "$LOG" || echo "FAILED $layer $config" | tee -a "$LOG"
+      done
+      echo "$(wc -l < "$OUT/candidates.jsonl") candidates timed" | tee -a "$LOG" ;;
     *) echo "unknown step $s" | tee -a "$LOG" ;;
   esac
 done
