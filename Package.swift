@@ -12,7 +12,7 @@ let package = Package(
             name: "Q3D",
             targets: [
                 "Tensors", "ConvGeometry", "CPUKernels", "CUDARuntime", "Kernels", "Graph", "ONNX", "Quantization",
-                "Demo", "Engine",
+                "Demo", "Engine", "Tuning",
             ]),
     ],
     dependencies: [
@@ -38,11 +38,12 @@ let package = Package(
         .target(name: "Quantization", dependencies: ["Graph", "Tensors", "ConvGeometry", "CPUKernels"]),
         .target(name: "Demo", dependencies: ["ONNX", "Quantization", "Graph", "Tensors"]),
         .target(name: "Engine", dependencies: ["Tensors", "ConvGeometry", "CPUKernels", "CUDARuntime", "Kernels"]),
+        .target(name: "Tuning", dependencies: ["Kernels", "Tensors"]),
         .executableTarget(
             name: "q3d",
             dependencies: [
                 "Tensors", "ConvGeometry", "CPUKernels", "CUDARuntime", "Kernels", "Graph", "ONNX", "Quantization",
-                "Demo", "Engine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Demo", "Engine", "Tuning", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], exclude: ["Fixtures"]),
@@ -50,6 +51,7 @@ let package = Package(
         .testTarget(name: "CPUKernelsTests", dependencies: ["CPUKernels", "Tensors", "ConvGeometry"]),
         .testTarget(name: "CUDARuntimeTests", dependencies: ["CUDARuntime"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Tensors", "ConvGeometry", "CPUKernels", "Kernels", "CUDARuntime"]),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Kernels", "ConvGeometry", "Tensors"]),
         .testTarget(name: "GraphTests", dependencies: ["Graph", "Tensors", "ConvGeometry"]),
         .testTarget(
             name: "ONNXTests",
