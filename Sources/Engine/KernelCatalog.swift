@@ -52,16 +52,17 @@ public enum KernelCatalog {
         }
     }
 
-    /// The kernel `q3d conv3d --impl …` runs: the config given as JSON, the valid config of rank
+    /// The kernel `q3d conv3d --impl …` runs: the config given as JSON (from `configSource`), the valid config of rank
     /// `configIndex`, or the template's default for the workload.
     public static func select(
         impl: String, workload: Conv3DParameters, arch: GPUArchitecture, output: OutputKind,
-        config: String?, configIndex: Int?
+        config: String?, configIndex: Int?, configSource: String = "given"
     ) throws -> KernelSelection {
         let space = try space(impl: impl, workload: workload, arch: arch)
         if let config {
             let point = try pointForJSON(impl: impl, json: config, space: space, workload: workload, arch: arch)
-            return try render(impl: impl, workload: workload, space: space, point: point, output: output, configSource: "given")
+            return try render(
+                impl: impl, workload: workload, space: space, point: point, output: output, configSource: configSource)
         }
         if let configIndex {
             let count = space.validCount()
@@ -87,6 +88,20 @@ public enum KernelCatalog {
         case "imma_wgmma": return try space.point(of: ImmaWgmmaConv3DTemplate.defaultConfig(for: workload, on: arch))
         default: throw EngineError.unknownImplementation(impl, known: names)
         }
+    }
+
+    /// The config at `point` as sorted-key JSON, without rendering a kernel.
+    public static func configJSON(impl: String, space: ConfigSpace, point: ConfigPoint) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data: Data
+        switch impl {
+        case "dp4a": data = try encoder.encode(try space.config(at: point, as: Dp4aConv3DConfig.self))
+        case "imma": data = try encoder.encode(try space.config(at: point, as: ImmaConv3DConfig.self))
+        case "imma_wgmma": data = try encoder.encode(try space.config(at: point, as: ImmaWgmmaConv3DConfig.self))
+        default: throw EngineError.unknownImplementation(impl, known: names)
+        }
+        return String(decoding: data, as: UTF8.self)
     }
 
     static func pointForJSON(
