@@ -3,7 +3,8 @@
 # Build here first (no CUDA SDK needed) and carry the static binary:
 #   swift build -c release --static-swift-stdlib --product q3d && mkdir -p carry && cp .build/release/q3d carry/
 #   then on the GPU machine: bash Scripts/gpu_session.sh STEP...   (STEP: check, verify-IMPL,
-#   torch, bench-IMPL, where IMPL is dp4a, imma or imma_wgmma)
+#   torch, bench-IMPL, tune-IMPL, where IMPL is dp4a, imma or imma_wgmma; tune-IMPL tunes $LAYER
+#   (default r3d.l1) for $TRIALS trials with $STRATEGY, then runs conv3d --impl auto on the log)
 set -uo pipefail
 Q=${Q3D:-./carry/q3d}
 OUT=${OUT:-/tmp/q3d-out}
@@ -31,6 +32,14 @@ for s in "$@"; do
       impl=${s#bench-}
       step "$s"
       $Q bench --impl "$impl" --trials "${TRIALS:-40}" --rows "$OUT/bench_$impl.jsonl" 2>&1 | tee -a "$LOG" ;;
+    tune-*)
+      impl=${s#tune-}
+      layer=${LAYER:-r3d.l1}
+      step "$s $layer"
+      $Q tune --layer "$layer" --device cuda --impl "$impl" --trials "${TRIALS:-64}" --strategy "${STRATEGY:-model}" \
+        --log "$OUT/tune_$impl.jsonl" --plot "$OUT/tune_${impl}_$layer.svg" 2>&1 | tee -a "$LOG"
+      $Q conv3d --layer "$layer" --device cuda --impl auto --tuning-log "$OUT/tune_$impl.jsonl" --verify --bench --json \
+        2>&1 | tee -a "$LOG" ;;
     *) echo "unknown step $s" | tee -a "$LOG" ;;
   esac
 done

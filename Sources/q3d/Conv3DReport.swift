@@ -73,6 +73,7 @@ struct Conv3DReport: Encodable {
             "conv3d \(layer.map { $0 + ": " } ?? "")\(parameters)",
             "  \(impl) on \(device) (\(detail)); \(dtype) -> \(output); \(Format.significant(gflop)) GFLOP; seed \(seed)",
         ]
+        lines.append("  why: \(reason)")
         if let config { lines.append("  config (\(configSource ?? "given")): \(config)") }
         if let ms, let msMin, let msMax, let tops {
             lines.append(
