@@ -49,6 +49,26 @@ def time_ms(fn, warmup, repeats):
     return times[len(times) // 2], times[0], times[-1]
 
 
+def int8_ceiling(warmup, repeats):
+    """The int8 tensor-core ceiling as this card reaches it through cuBLASLt: torch._int_mm on large
+    square matrices (int8 x int8 -> int32), the best of a few sizes."""
+    best = {"tops": 0.0}
+    for size in (4096, 8192, 16384):
+        a = torch.randint(-128, 127, (size, size), device="cuda", dtype=torch.int8)
+        # cuBLASLt's int8 tensor-core kernels take B column-major: a transposed view.
+        b = torch.randint(-128, 127, (size, size), device="cuda", dtype=torch.int8).t()
+        try:
+            med, lo, hi = time_ms(lambda: torch._int_mm(a, b), warmup, max(10, repeats // 5))
+        except RuntimeError as error:
+            print(f"int8 ceiling {size}: {error}", file=sys.stderr)
+            continue
+        tops = 2 * size**3 / med / 1e9
+        print(f"int8 _int_mm {size}^3 {med:8.3f} ms  {tops:6.1f} TOPS", file=sys.stderr)
+        if tops > best["tops"]:
+            best = {"size": size, "ms": med, "tops": tops}
+    return best
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="torch_anchors.json")
@@ -77,6 +97,7 @@ def main():
             print(f"{name:9s} {mode:7s} {med:8.3f} ms  ({lo:.3f}-{hi:.3f})  {row['gflop'] / med:6.1f} TOPS",
                   file=sys.stderr)
         results["layers"].append(row)
+    results["int8_matmul_ceiling"] = int8_ceiling(args.warmup, args.repeats)
     with open(args.out, "w") as f:
         json.dump(results, f, indent=1)
 

@@ -57,12 +57,14 @@ public struct CPUConv3DRunner: Conv3DRunner {
         case let .int8(input, weight, epilogue):
             if variant == .reference {
                 let acc = try ReferenceConv3D.conv3d(input, weight, parameters: p)
-                if let epilogue { return .int8(try epilogue.apply(to: acc).elements) }
+                if let epilogue { return .int8(try epilogue.apply(to: acc, residual: problem.residual).elements) }
                 return .int32(acc.elements)
             }
             if let epilogue {
                 return .int8(
-                    try FastConv3D.conv3d(input, weight, parameters: p, epilogue: epilogue, options: options).elements)
+                    try FastConv3D.conv3d(
+                        input, weight, parameters: p, epilogue: epilogue, residual: problem.residual, options: options
+                    ).elements)
             }
             return .int32(try FastConv3D.conv3d(input, weight, parameters: p, options: options).elements)
         case let .float32(input, weight, bias):

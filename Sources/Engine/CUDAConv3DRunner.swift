@@ -19,7 +19,7 @@ public struct CUDAConv3DRunner: Conv3DRunner {
         self.request = request
         selection = try KernelCatalog.select(
             impl: impl, workload: request.parameters, arch: GPUArchitecture(device),
-            output: request.int8Output ? .int8(relu: true, residual: false) : .int32,
+            output: request.outputKind,
             config: config, configIndex: configIndex, configSource: configSource)
         let compiled = try LoadedConvKernel.compile(selection.source, arch: device.arch, cache: ModuleCache())
         kernel = try LoadedConvKernel(selection.source, compiled: compiled, context: context)

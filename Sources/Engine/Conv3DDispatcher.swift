@@ -61,9 +61,7 @@ public struct Conv3DDispatcher: Sendable {
                 ? "the only candidate" : "highest priority of \(candidates.map(\.name).joined(separator: ", "))"
         }
         let config = configs[chosen.name] ?? ConfigChoice(json: nil, source: "default")
-        if !rejected.isEmpty {
-            reason += "; rejected: " + rejected.map { "\($0.impl) (\($0.reason))" }.joined(separator: ", ")
-        }
+        if !rejected.isEmpty { reason += "; rejected: " + Self.summary(of: rejected) }
         var note: String?
         if chosen.device == .cpu && query.device == .auto {
             let why: String
@@ -138,6 +136,19 @@ public struct Conv3DDispatcher: Sendable {
         let space = try KernelCatalog.space(impl: impl, workload: workload, arch: arch)
         let point = try KernelCatalog.defaultPoint(impl: impl, workload: workload, arch: arch, space: space)
         return try KernelCatalog.configJSON(impl: impl, space: space, point: point)
+    }
+
+    /// `imma_wgmma, imma (no GPU: …), hmma (…)`: implementations rejected for one reason share it.
+    static func summary(of rejected: [Conv3DRejection]) -> String {
+        var groups: [(reason: String, impls: [String])] = []
+        for r in rejected {
+            if let i = groups.firstIndex(where: { $0.reason == r.reason }) {
+                groups[i].impls.append(r.impl)
+            } else {
+                groups.append((r.reason, [r.impl]))
+            }
+        }
+        return groups.map { "\($0.impls.joined(separator: ", ")) (\($0.reason))" }.joined(separator: "; ")
     }
 
     static func ms(_ value: Double) -> String {

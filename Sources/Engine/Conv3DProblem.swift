@@ -1,4 +1,5 @@
 import ConvGeometry
+import Kernels
 import Tensors
 
 /// Element type of a convolution's operands.
@@ -12,14 +13,29 @@ public struct Conv3DRequest: Sendable {
     public var dtype: ConvElementType
     /// int8 only: requantize through a fused ``Epilogue`` to int8 instead of returning int32.
     public var int8Output: Bool
+    /// int8 output only: the epilogue also adds an int8 residual shaped like the output, with its own
+    /// scale (a ResNet block's skip connection).
+    public var residual: Bool
     public var seed: UInt64
 
-    public init(parameters: Conv3DParameters, dtype: ConvElementType, int8Output: Bool = false, seed: UInt64 = 1) {
+    public init(
+        parameters: Conv3DParameters, dtype: ConvElementType, int8Output: Bool = false, residual: Bool = false,
+        seed: UInt64 = 1
+    ) {
         self.parameters = parameters
         self.dtype = dtype
         self.int8Output = int8Output
+        self.residual = residual && int8Output
         self.seed = seed
     }
+}
+
+extension Conv3DRequest {
+    /// What a GPU kernel for this request writes.
+    public var outputKind: OutputKind { int8Output ? .int8(relu: true, residual: residual) : .int32 }
+
+    /// The output as `--out` names it: `int32`, `int8` or `int8-residual`.
+    public var outputName: String { int8Output ? (residual ? "int8-residual" : "int8") : "int32" }
 }
 
 /// Fresh random non-zero operands for a request: the same seed gives the same data on every
@@ -34,11 +50,15 @@ public struct Conv3DProblem: Sendable {
 
     public let parameters: Conv3DParameters
     public let operands: Operands
+    /// The int8 residual (NCDHW, shaped like the output) when the request asks for one; the epilogue's
+    /// `residualScale` is then set.
+    public let residual: Tensor<Int8>?
 
     public init(_ request: Conv3DRequest) throws {
         let p = request.parameters
         var rng = SeededGenerator(seed: request.seed)
         parameters = p
+        var residual: Tensor<Int8>?
         switch request.dtype {
         case .int8:
             try p.checkInt8Accumulation()
@@ -56,6 +76,12 @@ public struct Conv3DProblem: Sendable {
                     bias.append(Float.random(in: -20...20, using: &rng))
                 }
                 epilogue = Epilogue(scale: scale, bias: bias, relu: true)
+                if request.residual {
+                    // A residual in ±127 scaled to about a third of the output range: the sum still
+                    // saturates sometimes and stays sensitive to every term.
+                    residual = try Tensor<Int8>.randomNonZero(shape: p.outputShape, layout: .ncdhw, using: &rng)
+                    epilogue?.residualScale = Float.random(in: 0.25...0.4, using: &rng)
+                }
             }
             operands = .int8(input: input, weight: weight, epilogue: epilogue)
         case .float32:
@@ -64,5 +90,6 @@ public struct Conv3DProblem: Sendable {
             let bias = (0..<p.outputChannels).map { _ in Float.random(in: -1...1, using: &rng) }
             operands = .float32(input: input, weight: weight, bias: bias)
         }
+        self.residual = residual
     }
 }

@@ -8,29 +8,33 @@ public struct Conv3DQuery: Sendable {
     public var parameters: Conv3DParameters
     public var dtype: ConvElementType
     public var int8Output: Bool
+    /// int8 output only: the epilogue adds an int8 residual.
+    public var residual: Bool
     public var device: DeviceRequest
     /// nil: any layout (operands are packed for the implementation).
     public var layout: Layout?
 
     public init(
-        parameters: Conv3DParameters, dtype: ConvElementType, int8Output: Bool = false, device: DeviceRequest = .auto,
-        layout: Layout? = nil
+        parameters: Conv3DParameters, dtype: ConvElementType, int8Output: Bool = false, residual: Bool = false,
+        device: DeviceRequest = .auto, layout: Layout? = nil
     ) {
         self.parameters = parameters
         self.dtype = dtype
         self.int8Output = int8Output
+        self.residual = residual && int8Output
         self.device = device
         self.layout = layout
     }
 
     public init(_ request: Conv3DRequest, device: DeviceRequest, layout: Layout? = nil) {
         self.init(
-            parameters: request.parameters, dtype: request.dtype, int8Output: request.int8Output, device: device,
+            parameters: request.parameters, dtype: request.dtype, int8Output: request.int8Output,
+            residual: request.residual, device: device,
             layout: layout)
     }
 
     /// What a GPU kernel for this query writes.
-    public var output: OutputKind { int8Output ? .int8(relu: true, residual: false) : .int32 }
+    public var output: OutputKind { int8Output ? .int8(relu: true, residual: residual) : .int32 }
 }
 
 /// A config measured for one workload, as a tuning log holds it: the dispatcher's view of a record

@@ -61,6 +61,14 @@ public final class DeviceOperands {
             case let (.counters, .buffer(element, count, _, _)):
                 // Zero once; every launch leaves its counters zero again.
                 arguments.append(.buffer(try scratch("counters", bytes: count * element.byteSize, zeroed: true)))
+            case let (.residual, .buffer(_, count, layout, _)):
+                guard let residual = problem.residual else {
+                    throw EngineError.unsupported(
+                        impl: source.template, reason: "the kernel adds a residual, the problem has none (ask for one)")
+                }
+                arguments.append(.buffer(try upload("residual \(String(describing: layout)) \(count)") {
+                    try Self.pack(residual, as: layout, count: count, parameter: parameter).elements
+                }))
             case (.residualScale, .float32):
                 arguments.append(.float(epilogue?.residualScale ?? 0))
             default:

@@ -18,6 +18,16 @@ public enum KernelCatalog {
     /// Template names accepted by `--impl`.
     public static let names = ["dp4a", "imma", "imma_wgmma"]
 
+    /// The name and version of the template behind `impl` (what a tuning record keys on), or nil.
+    public static func template(impl: String) -> (name: String, version: Int)? {
+        switch impl {
+        case "dp4a": return (Dp4aConv3DTemplate.name, Dp4aConv3DTemplate.version)
+        case "imma": return (ImmaConv3DTemplate.name, ImmaConv3DTemplate.version)
+        case "imma_wgmma": return (ImmaWgmmaConv3DTemplate.name, ImmaWgmmaConv3DTemplate.version)
+        default: return nil
+        }
+    }
+
     /// The valid config space of template `impl` for `workload` on `arch`.
     public static func space(impl: String, workload: Conv3DParameters, arch: GPUArchitecture) throws -> ConfigSpace {
         switch impl {
@@ -104,7 +114,9 @@ public enum KernelCatalog {
         return String(decoding: data, as: UTF8.self)
     }
 
-    static func pointForJSON(
+    /// The point of a config given as JSON, checked against the template's validity rules for `arch`;
+    /// throws when it does not decode or is not valid there.
+    public static func pointForJSON(
         impl: String, json: String, space: ConfigSpace, workload: Conv3DParameters, arch: GPUArchitecture
     ) throws -> ConfigPoint {
         let data = Data(json.utf8)

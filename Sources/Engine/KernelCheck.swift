@@ -34,7 +34,9 @@ public final class KernelCheck {
         let p = operands.problem.parameters
         let values: [Int32]
         if int8Output, let epilogue {
-            values = try FastConv3D.conv3d(input, weight, parameters: p, epilogue: epilogue).elements.map(Int32.init)
+            values = try FastConv3D.conv3d(
+                input, weight, parameters: p, epilogue: epilogue, residual: operands.problem.residual
+            ).elements.map(Int32.init)
         } else {
             values = try FastConv3D.conv3d(input, weight, parameters: p).elements
         }

@@ -63,12 +63,13 @@ struct BenchCommand: ParsableCommand {
         let gpu = try CUDADevice(ordinal: 0)
         let arch = GPUArchitecture(gpu)
         let cache = ModuleCache()
-        let output: OutputKind = out == .int8 ? .int8(relu: true, residual: false) : .int32
+        let output = out.kind
         let log = try rows.map { try JSONLinesFile(path: $0) }
         var results: [LayerResult] = []
         for layer in set {
             let p = layer.parameters
-            let request = Conv3DRequest(parameters: p, dtype: .int8, int8Output: out == .int8, seed: seed)
+            let request = Conv3DRequest(
+                parameters: p, dtype: .int8, int8Output: out.isInt8, residual: out == .int8Residual, seed: seed)
             let selections: [KernelSelection]
             do {
                 selections = try KernelSweep.selections(

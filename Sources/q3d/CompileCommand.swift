@@ -5,6 +5,10 @@ import ConvGeometry
 import Engine
 import Kernels
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `q3d compile`: render configs of a GPU template and compile them with NVRTC — no GPU needed.
 struct CompileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,8 +38,14 @@ struct CompileCommand: ParsableCommand {
     @Flag(help: "Print the CUDA source of the default config (or --config-index) instead of compiling.")
     var emit = false
 
-    @Option(help: "With --emit: the valid config of this rank.")
+    @Option(help: "With --emit or --cubin: the valid config of this rank.")
     var configIndex: Int?
+
+    @Option(help: "With --emit or --cubin: this config (JSON, as `q3d conv3d --json` and tuning logs print it).")
+    var config: String?
+
+    @Option(help: "Compile the default config (or --config / --config-index) and write its CUBIN here, for nvdisasm.")
+    var cubin: String?
 
     @Flag(help: "Print one JSON object.")
     var json = false
@@ -68,11 +78,22 @@ struct CompileCommand: ParsableCommand {
             throw ValidationError(
                 "--arch \(arch) is not known; expected one of \(GPUArchitecture.presets.map(\.nvrtcArchitecture).joined(separator: ", "))")
         }
-        let output: OutputKind = out == .int8 ? .int8(relu: true, residual: false) : .int32
-        if emit {
+        let output = out.kind
+        if emit || cubin != nil {
             let selection = try KernelCatalog.select(
-                impl: impl, workload: p, arch: target, output: output, config: nil, configIndex: configIndex)
-            print(selection.source.text)
+                impl: impl, workload: p, arch: target, output: output, config: config, configIndex: configIndex)
+            guard let cubin else {
+                print(selection.source.text)
+                return
+            }
+            let kernel = try NVRTC.compile(
+                source: selection.source.text, name: selection.source.name, arch: target.nvrtcArchitecture,
+                options: LoadedConvKernel.compileOptions)
+            try writeFile(kernel.cubin, to: cubin)
+            print("\(selection.source.name) for \(kernel.arch) (NVRTC \(kernel.nvrtcVersion)): "
+                + "\(kernel.registers.map(String.init) ?? "?") registers, \(kernel.spillBytes ?? 0) spill bytes, "
+                + "\(selection.source.dynamicSharedBytes) bytes of dynamic shared memory; CUBIN \(kernel.cubin.count) bytes in \(cubin)")
+            print("  config (\(selection.configSource)): \(selection.configJSON)")
             return
         }
         guard samples >= 0 else { throw ValidationError("--samples is \(samples); expected 0 or more") }
@@ -118,5 +139,18 @@ struct CompileCommand: ParsableCommand {
             for f in failures.prefix(5) { print("  FAILED \(f.config)\n\(f.log)") }
         }
         if !failures.isEmpty { throw ExitCode(1) }
+    }
+}
+
+/// Writes `bytes` to `path`, replacing it.
+func writeFile(_ bytes: [UInt8], to path: String) throws {
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    guard descriptor >= 0 else {
+        throw ValidationErrorText("cannot open \(path) for writing: \(String(cString: strerror(errno)))")
+    }
+    defer { close(descriptor) }
+    let written = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+    guard written == bytes.count else {
+        throw ValidationErrorText("cannot write \(path): \(String(cString: strerror(errno)))")
     }
 }

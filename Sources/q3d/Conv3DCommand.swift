@@ -3,6 +3,7 @@ import CPUKernels
 import CUDARuntime
 import ConvGeometry
 import Engine
+import Kernels
 import Tensors
 
 /// `q3d conv3d`: one convolution on fresh random non-zero data, optionally checked against the
@@ -57,9 +58,10 @@ struct Conv3DCommand: ParsableCommand {
         let (name, p) = try conv.parameters()
         if let threads, threads < 1 { throw ValidationError("--threads is \(threads); expected 1 or more") }
         if let repeats, repeats < 1 { throw ValidationError("--repeats is \(repeats); expected 1 or more") }
-        if dtype == .float32 && out == .int8 { throw ValidationError("--out int8 goes with --dtype int8") }
+        if dtype == .float32 && out.isInt8 { throw ValidationError("--out \(out.rawValue) goes with --dtype int8") }
         let request = Conv3DRequest(
-            parameters: p, dtype: dtype == .int8 ? .int8 : .float32, int8Output: out == .int8, seed: seed)
+            parameters: p, dtype: dtype == .int8 ? .int8 : .float32, int8Output: out.isInt8,
+            residual: out == .int8Residual, seed: seed)
         let tuned = try tuningLog.map { try TunedConfigs.load($0, request: request) } ?? []
         let choice = try Conv3DChooser.choose(impl: impl, device: device.engineValue, request: request, tuned: tuned)
         if let note = choice.note, !json { Terminal.note(note) }
@@ -79,7 +81,17 @@ struct Conv3DCommand: ParsableCommand {
 }
 
 enum ConvDType: String, ExpressibleByArgument, CaseIterable { case int8, float32 }
-enum OutputChoice: String, ExpressibleByArgument, CaseIterable { case int32, int8 }
+/// What a GPU kernel writes: int32 accumulators, int8 through the fused epilogue, or int8 through the
+/// epilogue with a residual added (a ResNet block's skip connection).
+enum OutputChoice: String, ExpressibleByArgument, CaseIterable {
+    case int32, int8
+    case int8Residual = "int8-residual"
+
+    /// Whether the output is requantized to int8.
+    var isInt8: Bool { self != .int32 }
+
+    var kind: OutputKind { self == .int32 ? .int32 : .int8(relu: true, residual: self == .int8Residual) }
+}
 
 enum DeviceChoice: String, ExpressibleByArgument, CaseIterable {
     case cpu, cuda, auto

@@ -45,7 +45,7 @@ struct Conv3DReport: Encodable {
         device = choice.device.rawValue
         reason = choice.reason
         dtype = request.dtype.rawValue
-        output = request.dtype == .float32 ? "float32" : (request.int8Output ? "int8" : "int32")
+        output = request.dtype == .float32 ? "float32" : (request.int8Output ? (request.residual ? "int8+residual" : "int8") : "int32")
         shapeIn = p.inputShape
         shapeWeight = p.weightShape
         shapeOut = result.outputShape

@@ -95,9 +95,8 @@ struct TuneCommand: ParsableCommand {
 
     func run() throws {
         let targets = try targets()
-        let int8Output = (out ?? (model != nil ? .int8 : .int32)) == .int8
         var summaries: [TuneSummary] = []
-        let session = try TuneSession(command: self, int8Output: int8Output)
+        let session = try TuneSession(command: self, output: out ?? (model != nil ? .int8 : .int32))
         for target in targets {
             let summary = try session.tune(target)
             summaries.append(summary)

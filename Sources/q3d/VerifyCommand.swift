@@ -24,7 +24,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Random valid configs per workload and output kind (the default config is added).")
     var configs: Int = 100
 
-    @Option(help: "Outputs to check: int32, int8 (fused epilogue) or both (each gets --configs).")
+    @Option(help: "Outputs to check: int32, int8 (fused epilogue), int8-residual (epilogue adding a residual), both (int32 and int8) or all (each gets --configs).")
     var out: String = "both"
 
     @Option(help: "Seed of the data and of the config sample.")
@@ -54,8 +54,14 @@ struct VerifyCommand: ParsableCommand {
         switch out {
         case "int32": outputs = [("int32", .int32)]
         case "int8": outputs = [("int8", .int8(relu: true, residual: false))]
+        case "int8-residual": outputs = [("int8-residual", .int8(relu: true, residual: true))]
         case "both": outputs = [("int32", .int32), ("int8", .int8(relu: true, residual: false))]
-        default: throw ValidationError("--out \(out); expected int32, int8 or both")
+        case "all":
+            outputs = [
+                ("int32", .int32), ("int8", .int8(relu: true, residual: false)),
+                ("int8-residual", .int8(relu: true, residual: true)),
+            ]
+        default: throw ValidationError("--out \(out); expected int32, int8, int8-residual, both or all")
         }
         if case .unavailable(let why) = CUDADriver.availability() { throw EngineError.cudaUnavailable(why) }
         let context = try CUDAContext(ordinal: 0)
@@ -67,7 +73,8 @@ struct VerifyCommand: ParsableCommand {
         for layer in sets {
             for (outputName, output) in outputs {
                 let request = Conv3DRequest(
-                    parameters: layer.parameters, dtype: .int8, int8Output: outputName == "int8", seed: seed)
+                    parameters: layer.parameters, dtype: .int8, int8Output: outputName != "int32",
+                    residual: outputName == "int8-residual", seed: seed)
                 let selections = try KernelSweep.selections(
                     impl: impl, workload: layer.parameters, arch: arch, output: output, count: configs, seed: seed)
                 let label = "\(layer.name) \(outputName)"

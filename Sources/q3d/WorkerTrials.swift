@@ -39,7 +39,7 @@ final class WorkerTrials {
                 requests.append(
                     TrialRequest(
                         id: nextID, workload: TrialWorkload(request.parameters), dtype: request.dtype,
-                        output: request.int8Output ? "int8" : "int32", impl: impl, config: try configJSON(point),
+                        output: request.outputName, impl: impl, config: try configJSON(point),
                         repeats: repeats, warmup: warmup, seed: request.seed))
             } catch {
                 results[i] = .failed(nextID, stage: "request", "\(error)")

@@ -1,3 +1,4 @@
+import CPUKernels
 import CUDARuntime
 import ConvGeometry
 import Kernels
@@ -93,6 +94,35 @@ final class EngineTests: XCTestCase {
         }
     }
 
+    /// A residual request carries an int8 residual shaped like the output and a residual scale; the
+    /// reference and fast CPU paths agree on it, and it changes the int8 result.
+    func testResidualRequestChangesTheInt8Output() throws {
+        let p = try Conv3DParameters(
+            batch: 1, inputChannels: 5, outputChannels: 6, input: Extent3(3, 5, 4), kernel: Extent3(uniform: 3),
+            padding: .explicit(try Padding3D([1])))
+        let with = try Conv3DProblem(Conv3DRequest(parameters: p, dtype: .int8, int8Output: true, residual: true, seed: 3))
+        let without = try Conv3DProblem(Conv3DRequest(parameters: p, dtype: .int8, int8Output: true, seed: 3))
+        XCTAssertEqual(with.residual?.shape, p.outputShape)
+        XCTAssertNil(without.residual)
+        guard case let .int8(input, weight, epilogue?) = with.operands, let residual = with.residual else {
+            return XCTFail("expected int8 operands with an epilogue and a residual")
+        }
+        XCTAssertNotNil(epilogue.residualScale)
+        let plain = Epilogue(scale: epilogue.scale, bias: epilogue.bias, relu: epilogue.relu)
+        let withResidual = try FastConv3D.conv3d(input, weight, parameters: p, epilogue: epilogue, residual: residual)
+        let withoutResidual = try FastConv3D.conv3d(input, weight, parameters: p, epilogue: plain)
+        XCTAssertNotEqual(withResidual.elements, withoutResidual.elements)
+        for variant in [CPUConv3DRunner.Variant.fast, .reference] {
+            var runner = try CPUConv3DRunner(
+                request: Conv3DRequest(parameters: p, dtype: .int8, int8Output: true, residual: true, seed: 3),
+                variant: variant)
+            let result = try runner.run(verify: true, bench: false, repeats: 1)
+            XCTAssertEqual(result.verified, true, "\(variant)")
+        }
+        // A residual is an int8 epilogue's input: an int32 request ignores it.
+        XCTAssertFalse(Conv3DRequest(parameters: p, dtype: .int8, int8Output: false, residual: true).residual)
+    }
+
     /// On a machine with a GPU: the default configs of both templates verify exactly on a small odd
     /// workload. Elsewhere this says why it did not run.
     func testDefaultKernelsVerifyOnTheGPU() throws {
@@ -101,12 +131,12 @@ final class EngineTests: XCTestCase {
             batch: 1, inputChannels: 5, outputChannels: 7, input: Extent3(4, 9, 10), kernel: Extent3(uniform: 3),
             padding: .explicit(try Padding3D([1])))
         for impl in KernelCatalog.names {
-            for int8Output in [false, true] {
+            for (int8Output, residual) in [(false, false), (true, false), (true, true)] {
                 var runner = try CUDAConv3DRunner(
-                    request: Conv3DRequest(parameters: p, dtype: .int8, int8Output: int8Output, seed: 5), impl: impl,
-                    config: nil, configIndex: nil)
+                    request: Conv3DRequest(parameters: p, dtype: .int8, int8Output: int8Output, residual: residual, seed: 5),
+                    impl: impl, config: nil, configIndex: nil)
                 let result = try runner.run(verify: true, bench: false, repeats: 1)
-                XCTAssertEqual(result.verified, true, "\(impl) int8Output \(int8Output)")
+                XCTAssertEqual(result.verified, true, "\(impl) int8Output \(int8Output) residual \(residual)")
                 XCTAssertEqual(result.unwritten, 0)
             }
         }

@@ -7,7 +7,7 @@ import XCTest
 final class ImmaWgmmaTemplateTests: XCTestCase {
     func testSpacesExistOnlyOnSm90a() throws {
         let raw = ImmaWgmmaConv3DTemplate.knobs.map(\.candidateCount).reduce(1, *)
-        XCTAssertEqual(raw, 3 * 14 * 3 * 2 * 3 * 4 * 2 * 8 * 4)
+        XCTAssertEqual(raw, 3 * 14 * 3 * 2 * 3 * 4 * 2 * 8 * 4 * 2)
         for (name, workload) in ImmaTemplateTests.workloads {
             let space = try ImmaWgmmaConv3DTemplate.space(for: workload, on: .sm90a)
             XCTAssertEqual(space.rawSize, raw)
@@ -38,6 +38,26 @@ final class ImmaWgmmaTemplateTests: XCTestCase {
                 XCTAssertEqual(try ImmaWgmmaConv3DTemplate.violations(of: config, for: workload, on: .sm90a), [], "\(name) \(config)")
             }
         }
+    }
+
+    /// min_blocks 2 asks ptxas for two resident blocks, and the space admits it only where two blocks'
+    /// shared memory and estimated registers fit one SM.
+    func testTwoResidentBlocksNeedRoomForBoth() throws {
+        let layer = AnchorLayers.named("r3d.l3")!.parameters
+        var config = ImmaWgmmaConv3DConfig(
+            blockM: 128, blockN: 128, blockK: 128, warpgroups: 2, stages: 3, wgmmaInFlight: 1, minBlocks: 2)
+        XCTAssertEqual(try ImmaWgmmaConv3DTemplate.violations(of: config, for: layer, on: .sm90a), [])
+        let kernel = try ImmaWgmmaConv3DTemplate.render(workload: layer, config: config, output: .int32)
+        XCTAssertTrue(kernel.text.contains("__launch_bounds__(THREADS, 2)"))
+        config.stages = 4  // 4 x 32 KiB + 1 KiB alignment: one block fills most of the SM
+        let violations = try ImmaWgmmaConv3DTemplate.violations(of: config, for: layer, on: .sm90a)
+        XCTAssertTrue(violations.contains { if case .occupancyShared = $0 { true } else { false } }, "\(violations)")
+        config.minBlocks = 1
+        XCTAssertEqual(try ImmaWgmmaConv3DTemplate.violations(of: config, for: layer, on: .sm90a), [])
+        config = ImmaWgmmaConv3DConfig(
+            blockM: 256, blockN: 128, blockK: 64, warpgroups: 2, stages: 2, wgmmaInFlight: 0, minBlocks: 2)
+        let registers = try ImmaWgmmaConv3DTemplate.violations(of: config, for: layer, on: .sm90a)
+        XCTAssertTrue(registers.contains { if case .occupancyRegisters = $0 { true } else { false } }, "\(registers)")
     }
 
     func testDefaultConfigurationsAreValid() throws {

@@ -36,7 +36,7 @@ public final class CUDATrialExecutor: TrialExecutor {
             guard convRequest.dtype == .int8 else { throw EngineError.invalidInput("GPU templates take int8 operands") }
             selection = try KernelCatalog.select(
                 impl: request.impl, workload: convRequest.parameters, arch: arch,
-                output: convRequest.int8Output ? .int8(relu: true, residual: false) : .int32, config: request.config,
+                output: convRequest.outputKind, config: request.config,
                 configIndex: nil, configSource: "trial")
         } catch {
             return .failed(id, stage: "request", "\(error)")

@@ -50,7 +50,7 @@ public struct TrialRequest: Codable, Sendable {
     public var id: Int
     public var workload: TrialWorkload
     public var dtype: ConvElementType
-    /// `int32` accumulators, or `int8` through the fused epilogue (int8 only).
+    /// `int32` accumulators, or `int8` / `int8-residual` through the fused epilogue (int8 only).
     public var output: String
     /// A template of ``KernelCatalog`` (cuda workers) or a CPU implementation (cpu workers).
     public var impl: String
@@ -86,10 +86,12 @@ public struct TrialRequest: Codable, Sendable {
 
     /// The request as a ``Conv3DRequest``; throws for a malformed workload or output.
     public func convRequest() throws -> Conv3DRequest {
-        guard output == "int32" || output == "int8" else {
-            throw EngineError.invalidInput("output '\(output)'; expected int32 or int8")
+        guard ["int32", "int8", "int8-residual"].contains(output) else {
+            throw EngineError.invalidInput("output '\(output)'; expected int32, int8 or int8-residual")
         }
-        return Conv3DRequest(parameters: try workload.parameters(), dtype: dtype, int8Output: output == "int8", seed: seed)
+        return Conv3DRequest(
+            parameters: try workload.parameters(), dtype: dtype, int8Output: output != "int32",
+            residual: output == "int8-residual", seed: seed)
     }
 }
 

@@ -20,7 +20,7 @@ public enum TrialPrecompile {
                 selections.append(
                     try KernelCatalog.select(
                         impl: request.impl, workload: conv.parameters, arch: arch,
-                        output: conv.int8Output ? .int8(relu: true, residual: false) : .int32, config: request.config,
+                        output: conv.outputKind, config: request.config,
                         configIndex: nil, configSource: "trial"))
                 positions.append(i)
             } catch {

@@ -126,6 +126,8 @@ public enum ImmaConv3DViolation: Hashable, Sendable, CustomStringConvertible {
     case pipeline(stages: Int, inFlight: Int)
     case workspace(bytes: Int, limit: Int)
     case gridDimension(axis: String, extent: Int, limit: Int)
+    case occupancyRegisters(blocks: Int, registers: Int, budget: Int)
+    case occupancyShared(blocks: Int, bytes: Int, perSM: Int)
 
     public var description: String {
         switch self {
@@ -153,6 +155,10 @@ public enum ImmaConv3DViolation: Hashable, Sendable, CustomStringConvertible {
             return "a split-K workspace of \(bytes) bytes exceeds \(limit)"
         case let .gridDimension(axis, extent, limit):
             return "grid extent \(extent) along \(axis) exceeds \(limit)"
+        case let .occupancyRegisters(blocks, registers, budget):
+            return "min_blocks \(blocks): an estimated \(registers) registers per thread exceed the \(budget) that \(blocks) resident blocks leave"
+        case let .occupancyShared(blocks, bytes, perSM):
+            return "min_blocks \(blocks): \(blocks) blocks of \(bytes) bytes of shared memory (plus 1 KiB each) exceed the SM's \(perSM)"
         }
     }
 }

@@ -105,9 +105,9 @@ struct ImmaKernelText {
             """
     }
 
-    /// `extern "C" __global__ void __launch_bounds__(THREADS, 1) name(parameters) {`
-    func signature(name: String, parameters: [KernelParameter]) -> String {
-        "extern \"C\" __global__ void __launch_bounds__(THREADS, 1)\n\(name)("
+    /// `extern "C" __global__ void __launch_bounds__(THREADS, minBlocks) name(parameters) {`
+    func signature(name: String, parameters: [KernelParameter], minBlocks: Int = 1) -> String {
+        "extern \"C\" __global__ void __launch_bounds__(THREADS, \(minBlocks))\n\(name)("
             + parameters.map(Self.declaration).joined(separator: ", ") + ") {\n"
     }
 

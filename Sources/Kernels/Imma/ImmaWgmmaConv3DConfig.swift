@@ -26,10 +26,14 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
     public var splitK: Int
     public var inputVectorBytes: Int
     public var rasterGroup: Int
+    /// Blocks the kernel asks to keep resident per SM (`__launch_bounds__(threads, minBlocks)`): 2 caps
+    /// the registers so that two blocks fit, letting one block's loads and epilogue overlap the other's
+    /// `wgmma`s; the space admits it only where two blocks' shared memory fits too.
+    public var minBlocks: Int
 
     public init(
         blockM: Int, blockN: Int, blockK: Int, warpgroups: Int, stages: Int, wgmmaInFlight: Int = 0, splitK: Int = 1,
-        inputVectorBytes: Int = 16, rasterGroup: Int = 1
+        inputVectorBytes: Int = 16, rasterGroup: Int = 1, minBlocks: Int = 1
     ) {
         self.blockM = blockM
         self.blockN = blockN
@@ -40,6 +44,7 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
         self.splitK = splitK
         self.inputVectorBytes = inputVectorBytes
         self.rasterGroup = rasterGroup
+        self.minBlocks = minBlocks
     }
 
     public var threads: Int { 128 * warpgroups }
@@ -49,11 +54,12 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
     enum CodingKeys: String, CodingKey, CaseIterable {
         case blockM = "block_m", blockN = "block_n", blockK = "block_k", warpgroups, stages
         case wgmmaInFlight = "wgmma_in_flight", splitK = "split_k", inputVectorBytes = "a_vector", rasterGroup = "raster_group"
+        case minBlocks = "min_blocks"
     }
 
     public var description: String {
         "block \(blockM)x\(blockN)x\(blockK) warpgroups \(warpgroups) stages \(stages) in_flight \(wgmmaInFlight) split_k \(splitK) "
-            + "a_vector \(inputVectorBytes) raster \(rasterGroup)"
+            + "a_vector \(inputVectorBytes) raster \(rasterGroup) min_blocks \(minBlocks)"
     }
 
     /// The configuration as one line of JSON in a fixed key order, as the rendered header records it.
@@ -61,6 +67,7 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
         let pairs: [(CodingKeys, Int)] = [
             (.blockM, blockM), (.blockN, blockN), (.blockK, blockK), (.warpgroups, warpgroups), (.stages, stages),
             (.wgmmaInFlight, wgmmaInFlight), (.splitK, splitK), (.inputVectorBytes, inputVectorBytes), (.rasterGroup, rasterGroup),
+            (.minBlocks, minBlocks),
         ]
         return "{" + pairs.map { "\"\($0.rawValue)\": \($1)" }.joined(separator: ", ") + "}"
     }
@@ -75,6 +82,7 @@ extension ImmaWgmmaConv3DConfig: TunableConfig {
             CodingKeys.splitK.rawValue: .choice(splitK),
             CodingKeys.inputVectorBytes.rawValue: .choice(inputVectorBytes),
             CodingKeys.rasterGroup.rawValue: .choice(rasterGroup),
+            CodingKeys.minBlocks.rawValue: .choice(minBlocks),
         ]
     }
 
@@ -90,6 +98,7 @@ extension ImmaWgmmaConv3DConfig: TunableConfig {
             blockM: try choice(.blockM), blockN: try choice(.blockN), blockK: try choice(.blockK),
             warpgroups: try choice(.warpgroups), stages: try choice(.stages), wgmmaInFlight: try choice(.wgmmaInFlight),
             splitK: try choice(.splitK),
-            inputVectorBytes: try choice(.inputVectorBytes), rasterGroup: try choice(.rasterGroup))
+            inputVectorBytes: try choice(.inputVectorBytes), rasterGroup: try choice(.rasterGroup),
+            minBlocks: try choice(.minBlocks))
     }
 }

@@ -19,7 +19,7 @@ struct ImmaWgmmaConv3DRenderer {
         source += "\n" + ImmaKernelText.prelude + "\n" + Self.wgmmaPrelude + "\n" + wgmmaInstruction()
         source += "\n" + ImmaKernelText.kernelMarker + "\n"
         source += text.constants() + warpgroupConstants() + "\n"
-        source += text.signature(name: name, parameters: parameters)
+        source += text.signature(name: name, parameters: parameters, minBlocks: config.minBlocks)
         source += text.blockSetup() + warpgroupSetup() + text.loaders() + mainLoop()
         source += text.splitKExchange() + text.epilogue() + "}\n"
         return KernelSource(

@@ -72,7 +72,20 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
         if tiling.grid.y > arch.maxGridDimensions.y {
             guard report(.gridDimension(axis: "y", extent: tiling.grid.y, limit: arch.maxGridDimensions.y)) else { return }
         }
+        guard fixed >= 10, config.minBlocks > 1 else { return }
+        let residentBudget = limits.registerBudget(threads: config.threads * config.minBlocks)
+        if registers > residentBudget {
+            guard report(.occupancyRegisters(blocks: config.minBlocks, registers: registers, budget: residentBudget)) else { return }
+        }
+        // An SM's shared memory is the largest block's allowance plus the 1 KiB it reserves per block.
+        let perSM = arch.maxDynamicSharedBytesPerBlock + Self.reservedSharedBytesPerBlock
+        if config.minBlocks * (tiling.sharedBytes + Self.reservedSharedBytesPerBlock) > perSM {
+            guard report(.occupancyShared(blocks: config.minBlocks, bytes: tiling.sharedBytes, perSM: perSM)) else { return }
+        }
     }
+
+    /// Shared memory the hardware keeps per resident block besides what the block asks for.
+    static let reservedSharedBytesPerBlock = 1024
 
     func violations(of config: ImmaWgmmaConv3DConfig) -> [ImmaConv3DViolation] {
         var all: [ImmaConv3DViolation] = []
@@ -107,6 +120,7 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
             "at least 2 + wgmma_in_flight stages",
             "split_k at most the reduction's k-tiles, its workspace within \(ImmaLimits.maxWorkspaceBytes) bytes; "
                 + "grid within \(arch.maxGridDimensions)",
+            "min_blocks 2 only where two blocks' estimated registers and shared memory (plus 1 KiB each) fit one SM",
         ]
     }
 }
@@ -144,6 +158,6 @@ struct ImmaWgmmaConv3DConstraints: ConfigConstraints {
         for k in 0..<min(fixed, v.count) { v[k] = values[k][classes[k]] }
         return ImmaWgmmaConv3DConfig(
             blockM: v[0], blockN: v[1], blockK: v[3], warpgroups: v[2], stages: v[5], wgmmaInFlight: v[6], splitK: v[7],
-            inputVectorBytes: v[4], rasterGroup: v[8])
+            inputVectorBytes: v[4], rasterGroup: v[8], minBlocks: v[9])
     }
 }

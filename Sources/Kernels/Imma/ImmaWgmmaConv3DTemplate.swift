@@ -12,7 +12,7 @@ import ConvGeometry
 /// ```
 public enum ImmaWgmmaConv3DTemplate {
     public static let name = "imma_wgmma_conv3d_ndhwc"
-    public static let version = 1
+    public static let version = 2
 
     public static let blockMValues = [64, 128, 256]
     /// Multiples of 16 among the N that `wgmma` allows for 8-bit integers.
@@ -24,12 +24,13 @@ public enum ImmaWgmmaConv3DTemplate {
     public static let splitKValues = ImmaConv3DTemplate.splitKValues
     public static let inputVectorValues = ImmaConv3DGeometry.vectorWidths
     public static let rasterGroupValues = ImmaConv3DTemplate.rasterGroupValues
+    public static let minBlocksValues = [1, 2]
 
     static let knobOrder: [(ImmaWgmmaConv3DConfig.CodingKeys, [Int])] = [
         (.blockM, blockMValues), (.blockN, blockNValues), (.warpgroups, warpgroupsValues), (.blockK, blockKValues),
         (.inputVectorBytes, inputVectorValues), (.stages, stagesValues), (.wgmmaInFlight, wgmmaInFlightValues),
         (.splitK, splitKValues),
-        (.rasterGroup, rasterGroupValues),
+        (.rasterGroup, rasterGroupValues), (.minBlocks, minBlocksValues),
     ]
 
     public static var knobs: [Knob] { knobOrder.map { .choice(name: $0.0.rawValue, values: $0.1) } }

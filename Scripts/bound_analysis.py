@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""What bounds each benchmark layer's best imma / imma_wgmma config: bytes, waves, occupancy.
+
+Reads the rows `q3d bench --rows` wrote (one JSON object per candidate: config, ms, registers) and
+the PyTorch timings of the same device run (Scripts/bench_torch.py), and prints a Markdown table per
+layer for its fastest passing config:
+
+- L2->SM MB: the bytes the implicit GEMM's cp.async loaders move into shared memory. Every block
+  loads a (block_m + block_n) x block_k stage per k-tile, so the activations are read once per tap
+  and per output-channel tile, the weights once per pixel tile; split-K adds its int32 workspace
+  (written and read back once per split).
+- TB/s: those bytes over the kernel's median time: the rate the L2 and the SMs' load path sustain.
+- blocks/SM: resident blocks per SM as the shared memory (227 KiB per SM usable), the registers
+  (64 K per SM, allocated per warp in units of 256) and the 2048-thread limit allow.
+- waves: blocks over (SMs x blocks/SM); a fraction just above a whole number idles most SMs in the
+  last wave.
+- peak ms: the operations at the int8 dense tensor-core peak (ANCHORS.md: about 1979 TOPS on H100).
+
+    python3 Scripts/bound_analysis.py bench/results/X-bench-imma-wgmma.jsonl [more.jsonl] \
+        --torch bench/results/X-torch.json [--sms 132]
+"""
+import argparse
+import json
+import math
+
+LAYERS = {
+    # name: N, C, K, (D, H, W), (kd, kh, kw), stride, pad
+    "r3d.stem": (8, 3, 64, (16, 112, 112), (3, 7, 7), (1, 2, 2), (1, 3, 3)),
+    "r3d.l1": (8, 64, 64, (16, 56, 56), (3, 3, 3), (1, 1, 1), (1, 1, 1)),
+    "r3d.l2": (8, 128, 128, (8, 28, 28), (3, 3, 3), (1, 1, 1), (1, 1, 1)),
+    "r3d.l3": (8, 256, 256, (4, 14, 14), (3, 3, 3), (1, 1, 1), (1, 1, 1)),
+    "r3d.l4": (8, 512, 512, (2, 7, 7), (3, 3, 3), (1, 1, 1), (1, 1, 1)),
+    "r2p1d.s": (8, 64, 144, (16, 56, 56), (1, 3, 3), (1, 1, 1), (0, 1, 1)),
+    "r2p1d.t": (8, 144, 64, (16, 56, 56), (3, 1, 1), (1, 1, 1), (1, 0, 0)),
+    "i3d.pw": (8, 256, 64, (8, 28, 28), (1, 1, 1), (1, 1, 1), (0, 0, 0)),
+    "unet.64": (1, 64, 64, (64, 64, 64), (3, 3, 3), (1, 1, 1), (1, 1, 1)),
+}
+PEAK_TOPS = 1979.0
+SMEM_PER_SM = 227 * 1024
+REGS_PER_SM = 65536
+
+
+def round_up(x, m):
+    return (x + m - 1) // m * m
+
+
+def geometry(name):
+    n, c, k, dhw, kernel, stride, pad = LAYERS[name]
+    out = [(dhw[i] + 2 * pad[i] - kernel[i]) // stride[i] + 1 for i in range(3)]
+    taps = kernel[0] * kernel[1] * kernel[2]
+    cp, kp = round_up(c, 4), round_up(k, 4)
+    m = n * out[0] * out[1] * out[2]
+    return {
+        "m": m, "n": kp, "reduction": taps * cp, "flops": 2 * m * k * c * taps,
+        "min_bytes": n * dhw[0] * dhw[1] * dhw[2] * cp + kp * taps * cp + m * kp,
+    }
+
+
+def analyse(row, sms):
+    g = geometry(row["workload"])
+    cfg = json.loads(row["config"])
+    bm, bn, bk = cfg["block_m"], cfg["block_n"], cfg["block_k"]
+    threads = 128 * cfg["warpgroups"] if "warpgroups" in cfg else 32 * cfg["warps_m"] * cfg["warps_n"]
+    split = cfg.get("split_k", 1)
+    tiles = math.ceil(g["m"] / bm) * math.ceil(g["n"] / bn)
+    k_tiles = math.ceil(g["reduction"] / bk)
+    loads = tiles * k_tiles * (bm + bn) * bk
+    workspace = 2 * tiles * split * bm * bn * 4 if split > 1 else 0
+    smem = cfg["stages"] * (bm + bn) * bk + (1024 if "warpgroups" in cfg else 0)
+    regs = row.get("registers") or 255
+    warp_regs = round_up(regs * 32, 256)
+    per_sm = min(SMEM_PER_SM // (smem + 1024), REGS_PER_SM // (warp_regs * threads // 32), 2048 // threads, 32)
+    blocks = tiles * split
+    ms = row["ms"]
+    return {
+        "layer": row["workload"], "ms": ms, "tops": g["flops"] / ms / 1e9, "config": cfg,
+        "l2_mb": (loads + workspace) / 1e6, "tbs": (loads + workspace) / ms / 1e9,
+        "dram_mb": g["min_bytes"] / 1e6, "blocks": blocks, "per_sm": per_sm,
+        "waves": blocks / (sms * max(per_sm, 1)), "registers": regs, "threads": threads, "smem_kb": smem / 1024,
+        "peak_ms": g["flops"] / PEAK_TOPS / 1e9,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("rows", nargs="+")
+    ap.add_argument("--torch", help="bench_torch.py JSON of the same run")
+    ap.add_argument("--sms", type=int, default=132)
+    args = ap.parse_args()
+    torch_ms = {}
+    if args.torch:
+        with open(args.torch) as f:
+            for layer in json.load(f)["layers"]:
+                torch_ms[layer["name"]] = layer["fp16cl"]["ms"]
+    best = {}
+    for path in args.rows:
+        impl = "imma_wgmma" if "wgmma" in path else "imma"
+        with open(path) as f:
+            for line in f:
+                row = json.loads(line)
+                if row.get("outcome") != "passed" or row.get("ms") is None or row["workload"] not in LAYERS:
+                    continue
+                if row["workload"] not in best or row["ms"] < best[row["workload"]][1]["ms"]:
+                    best[row["workload"]] = (impl, row)
+    print("| layer | impl | ms | x fp16cl | TOPS | peak ms | L2->SM MB | TB/s | blocks | blocks/SM | waves "
+          "| regs | smem KiB | tile (m x n x k, stages, split) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for name in LAYERS:
+        if name not in best:
+            continue
+        impl, row = best[name]
+        a = analyse(row, args.sms)
+        c = a["config"]
+        ratio = f"{torch_ms[name] / a['ms']:.2f}" if name in torch_ms else "-"
+        print(f"| {name} | {impl} | {a['ms']:.4f} | {ratio} | {a['tops']:.0f} | {a['peak_ms']:.4f} "
+              f"| {a['l2_mb']:.0f} | {a['tbs']:.1f} | {a['blocks']} | {a['per_sm']} | {a['waves']:.2f} "
+              f"| {a['registers']} | {a['smem_kb']:.0f} | {c['block_m']}x{c['block_n']}x{c['block_k']}, "
+              f"{c['stages']}, {c.get('split_k', 1)} |")
+
+
+if __name__ == "__main__":
+    main()
