@@ -61,6 +61,9 @@ struct TuneCommand: ParsableCommand {
     @Option(help: "Seed of the search and of the random data.")
     var seed: UInt64 = 1
 
+    @Option(help: .hidden)
+    var simulate: String?
+
     @Flag(help: "Print one JSON object per workload instead of the table.")
     var json = false
 
@@ -73,6 +76,10 @@ struct TuneCommand: ParsableCommand {
         guard ["cpu", "cuda"].contains(device) else { throw ValidationError("--device \(device); expected cpu or cuda") }
         guard ["model", "random", "grid"].contains(strategy) else {
             throw ValidationError("--strategy \(strategy); expected model, random or grid")
+        }
+        if let simulate, GPUArchitecture.preset(named: simulate) == nil {
+            throw ValidationError(
+                "--simulate \(simulate); expected one of \(GPUArchitecture.presets.map(\.nvrtcArchitecture).joined(separator: ", "))")
         }
         if model != nil && (conv.layer != nil || conv.input != nil || conv.weight != nil) {
             throw ValidationError("give either --model or conv flags (--layer, --input/--weight), not both")

@@ -18,7 +18,7 @@ struct TuneSummary: Encodable {
     let config: String?
     let flopShare: Double?
     let firstFailure: String?
-    /// Best time after each trial of this run, the log's earlier best included (nil until one succeeds).
+    /// Best time after each trial, the log's earlier trials first (nil until one succeeds).
     let bestSoFar: [Double?]
 
     enum CodingKeys: String, CodingKey {
@@ -45,16 +45,20 @@ struct TuneSummary: Encodable {
         self.bestSoFar = bestSoFar
     }
 
+    /// The closing table; the config, long JSON, goes last and unpadded.
     static func table(_ rows: [TuneSummary]) -> String {
-        Format.table(
-            ["workload", "impl", "trials", "failures", "best ms", "TOPS", "config"],
+        var lines = Format.table(
+            ["workload", "impl", "trials", "failures", "best ms", "TOPS"],
             rows.map { r in
                 [
                     r.workload, r.impl, r.resumed > 0 ? "\(r.trials) (+\(r.resumed) logged)" : "\(r.trials)", "\(r.failures)",
                     r.bestMs.map { Format.significant($0, 4) } ?? "-", r.tops.map { Format.significant($0, 3) } ?? "-",
-                    r.config ?? "-",
                 ]
-            })
+            }
+        ).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let configs = ["config", "------"] + rows.map { $0.config ?? "-" }
+        for i in lines.indices where i < configs.count { lines[i] += "  " + configs[i] }
+        return lines.joined(separator: "\n")
     }
 
     /// The progress line: `r3d.l1 imma [#####.......] 40/200, best 0.123 ms, 3 failed`.

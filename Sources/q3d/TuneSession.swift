@@ -19,7 +19,14 @@ final class TuneSession {
         self.command = command
         self.output = output
         let executable = try TuneCommand.executablePath()
-        if command.device == "cuda" {
+        var workerDevice = command.device
+        if let simulate = command.simulate, let preset = GPUArchitecture.preset(named: simulate) {
+            // Pseudo-times for a described GPU: the tuning loop without one (kernels still compile).
+            environment = .cuda(arch: preset, name: "simulated \(simulate)")
+            arch = preset
+            deviceName = "simulated \(simulate)"
+            workerDevice = "simulated"
+        } else if command.device == "cuda" {
             environment = .current()
             guard case .cuda(let arch, let name) = environment else {
                 if case .cpuOnly(let why) = environment { throw EngineError.cudaUnavailable(why) }
@@ -33,7 +40,7 @@ final class TuneSession {
             deviceName = "cpu (\(CPUFeatures.current.activeCores) cores)"
         }
         let worker = TrialWorkerProcess(
-            command: [executable, "tune-worker", "--device", command.device], timeLimit: command.timeLimit)
+            command: [executable, "tune-worker", "--device", workerDevice], timeLimit: command.timeLimit)
         measurer = TrialBatchMeasurer(
             worker: worker, arch: arch, cache: ModuleCache(), compileThreads: CPUFeatures.current.activeCores)
         log = try JSONLinesFile(path: command.log)
@@ -41,7 +48,7 @@ final class TuneSession {
 
     /// The implementation to tune for `target`: `--impl`, or for `auto` the registry's choice on this device.
     func implementation(for request: Conv3DRequest) throws -> String {
-        let device: DeviceRequest = command.device == "cuda" ? .cuda : .cpu
+        let device: DeviceRequest = arch != nil ? .cuda : .cpu
         let choice = try Conv3DDispatcher(environment: environment)
             .choose(impl: command.impl, query: Conv3DQuery(request, device: device))
         return choice.impl
@@ -59,24 +66,28 @@ final class TuneSession {
         let history = logged.records.filter {
             $0.matches(workload, dtype: "int8", output: request.outputName, impl: impl) && $0.arch == archName
         }
-        var best = history.compactMap(\.ms).min()
-        var bestConfig = history.filter { $0.ms == best }.first?.config
+        // --trials counts the log's trials too: a re-run measures only what an interrupted run left.
+        var best: Double?
         var bestSoFar: [Double?] = []
+        for record in history {
+            if let ms = record.ms { best = min(best ?? ms, ms) }
+            bestSoFar.append(best)
+        }
+        var bestConfig = history.first { $0.ms != nil && $0.ms == best }?.config
         var failures = 0
         var firstFailure: String?
-        var done = 0
+        var done = history.count
 
         // A CPU implementation has no config: one trial measures it.
         guard let arch else {
-            let total = history.isEmpty ? 1 : 0
-            if total == 1 {
+            if history.isEmpty {
                 let result = measurer.measure([
                     TrialRequest(
                         id: 1, workload: workload, output: request.outputName, impl: impl, config: nil,
                         repeats: command.repeats, warmup: command.warmup, seed: command.seed)
                 ])[0]
                 try append(result, workload: workload, request: request, impl: impl, config: nil)
-                done = 1
+                done += 1
                 if let ms = result.milliseconds, result.succeeded { best = min(best ?? ms, ms) } else {
                     failures = 1
                     firstFailure = "\(result.stage ?? "?"): \(result.error ?? "")"
@@ -84,7 +95,7 @@ final class TuneSession {
                 bestSoFar.append(best)
             }
             return TuneSummary(
-                target: target, impl: impl, device: deviceName, trials: done, failures: failures, resumed: history.count,
+                target: target, impl: impl, device: deviceName, trials: done - history.count, failures: failures, resumed: history.count,
                 bestMs: best, config: nil, firstFailure: firstFailure, bestSoFar: bestSoFar)
         }
 
@@ -97,7 +108,7 @@ final class TuneSession {
                 seen.insert(point)
             }
         }
-        if command.strategy == "model" && done == 0 {
+        if command.strategy == "model" && done < command.trials {
             Terminal.note("note: the model-guided search comes with the Tuning library; searching at random meanwhile")
         }
         var proposals = TrialProposals(
@@ -134,7 +145,7 @@ final class TuneSession {
             TuneSummary.progress(workload: target.name, impl: impl, done: done, total: total, best: best, failures: failures),
             done: true)
         return TuneSummary(
-            target: target, impl: impl, device: deviceName, trials: done, failures: failures, resumed: history.count,
+            target: target, impl: impl, device: deviceName, trials: done - history.count, failures: failures, resumed: history.count,
             bestMs: best, config: bestConfig, firstFailure: firstFailure, bestSoFar: bestSoFar)
     }
 

@@ -17,7 +17,7 @@ struct TuneWorkerCommand: ParsableCommand {
         commandName: "tune-worker", abstract: "Run tuning trials read as JSON lines (started by q3d tune).",
         shouldDisplay: false)
 
-    @Option(help: "cuda: GPU templates; cpu: the CPU implementations (a stand-in for tests).")
+    @Option(help: "cuda: GPU templates; cpu: the CPU implementations; simulated: pseudo-times (both stand-ins for tests).")
     var device: String = "cuda"
 
     @Option(help: "cpu: threads of the fast path.")
@@ -28,11 +28,12 @@ struct TuneWorkerCommand: ParsableCommand {
         var unusable: String?
         switch device {
         case "cpu": executor = CPUTrialExecutor(threads: threads)
+        case "simulated": executor = SimulatedTrialExecutor()
         case "cuda":
             // Without a usable GPU every trial fails with the reason, rather than the process dying and
             // being restarted for each one.
             do { executor = try CUDATrialExecutor() } catch { unusable = "\(error)" }
-        default: throw ValidationError("--device \(device); expected cpu or cuda")
+        default: throw ValidationError("--device \(device); expected cpu, cuda or simulated")
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -62,7 +62,11 @@ enum TuningPlot {
             if let first = points.first {
                 // Best-so-far only steps down: horizontal to the next trial, then vertical.
                 var d = "M\(f(x(first.0))),\(f(y(first.1)))"
-                for p in points.dropFirst() { d += "H\(f(x(p.0)))V\(f(y(p.1)))" }
+                var last = first.1
+                for p in points.dropFirst() where p.1 != last {
+                    d += "H\(f(x(p.0)))V\(f(y(p.1)))"
+                    last = p.1
+                }
                 d += "H\(f(x(trials)))"
                 svg.append("<path d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>")
             }
