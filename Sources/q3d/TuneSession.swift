@@ -44,6 +44,7 @@ final class TuneSession {
         measurer = TrialBatchMeasurer(
             worker: worker, arch: arch, cache: ModuleCache(), compileThreads: CPUFeatures.current.activeCores)
         log = try JSONLinesFile(path: command.log)
+        try log.terminateLastLine()
     }
 
     /// The implementation to tune for `target`: `--impl`, or for `auto` the registry's choice on this device.
