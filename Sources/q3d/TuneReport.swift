@@ -47,11 +47,12 @@ struct TuneSummary: Encodable {
 
     /// The closing table; the config, long JSON, goes last and unpadded.
     static func table(_ rows: [TuneSummary]) -> String {
+        let shares = rows.contains { $0.flopShare != nil }
         var lines = Format.table(
-            ["workload", "impl", "trials", "failures", "best ms", "TOPS"],
+            ["workload"] + (shares ? ["FLOP share"] : []) + ["impl", "trials", "failures", "best ms", "TOPS"],
             rows.map { r in
-                [
-                    r.workload, r.impl, r.resumed > 0 ? "\(r.trials) (+\(r.resumed) logged)" : "\(r.trials)", "\(r.failures)",
+                [r.workload] + (shares ? [r.flopShare.map { Format.fixed($0 * 100, 1) + "%" } ?? "-"] : []) + [
+                    r.impl, r.resumed > 0 ? "\(r.trials) (+\(r.resumed) logged)" : "\(r.trials)", "\(r.failures)",
                     r.bestMs.map { Format.significant($0, 4) } ?? "-", r.tops.map { Format.significant($0, 3) } ?? "-",
                 ]
             }

@@ -14,6 +14,7 @@ final class TuneSession {
     private let measurer: TrialBatchMeasurer
     private let deviceName: String
     private let arch: GPUArchitecture?
+    private var notedStandIn = false
 
     init(command: TuneCommand, output: OutputChoice) throws {
         self.command = command
@@ -109,8 +110,9 @@ final class TuneSession {
                 seen.insert(point)
             }
         }
-        if command.strategy == "model" && done < command.trials {
+        if command.strategy == "model" && done < command.trials && !notedStandIn {
             Terminal.note("note: the model-guided search comes with the Tuning library; searching at random meanwhile")
+            notedStandIn = true
         }
         var proposals = TrialProposals(
             space: space, strategy: command.strategy == "grid" ? "grid" : "random", seed: command.seed ^ UInt64(history.count))

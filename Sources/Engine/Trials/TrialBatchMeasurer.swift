@@ -14,6 +14,7 @@ public final class TrialBatchMeasurer {
     public let worker: TrialWorkerProcess
     /// The GPU's architecture; nil for a CPU worker, whose trials need no compilation.
     public let arch: GPUArchitecture?
+    /// Where compiled kernels go on disk (the worker's cache must be the same directory).
     public let cache: ModuleCache
     public let compileThreads: Int
 
@@ -28,7 +29,10 @@ public final class TrialBatchMeasurer {
     public func measure(_ requests: [TrialRequest], progress: (Int, TrialResult) -> Void = { _, _ in }) -> [TrialResult] {
         var compileErrors: [String?] = Array(repeating: nil, count: requests.count)
         if let arch {
-            compileErrors = TrialPrecompile.compile(requests, arch: arch, cache: cache, threads: compileThreads)
+            // A cache per batch: the worker reads the kernels from disk, and the parent does not keep
+            // every CUBIN of a long session in memory.
+            compileErrors = TrialPrecompile.compile(
+                requests, arch: arch, cache: ModuleCache(directory: cache.directory), threads: compileThreads)
         }
         var results: [TrialResult] = []
         for (i, (request, compileError)) in zip(requests, compileErrors).enumerated() {
