@@ -64,6 +64,14 @@ struct TuneCommand: ParsableCommand {
     @Option(help: .hidden)
     var simulate: String?
 
+    /// Testing the worker's recovery: trial N (1-based, counting logged trials) runs a faulting kernel
+    /// (GPU) or crashes the worker; trial M runs a kernel that never ends (GPU) or hangs the worker.
+    @Option(help: .hidden)
+    var injectFault: Int?
+
+    @Option(help: .hidden)
+    var injectHang: Int?
+
     @Flag(help: "Print one JSON object per workload instead of the table.")
     var json = false
 

@@ -125,7 +125,13 @@ final class TuneSession {
             if points.isEmpty { break }
             seen.formUnion(points)
             var index = 0
-            let results = trials.measure(points) { result in
+            let first = done + 1
+            let inject: (Int) -> TrialDebug? = { [command] i in
+                if command.injectFault == first + i { return .fault }
+                if command.injectHang == first + i { return .spin }
+                return nil
+            }
+            let results = trials.measure(points, debug: inject) { result in
                 index += 1
                 if !result.succeeded {
                     failures += 1

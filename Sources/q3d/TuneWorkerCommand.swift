@@ -43,11 +43,16 @@ struct TuneWorkerCommand: ParsableCommand {
             var result: TrialResult
             do {
                 let request = try JSONDecoder().decode(TrialRequest.self, from: Data(line.utf8))
-                if let debug = request.debug { Self.misbehave(debug) }
-                if let unusable {
-                    result = .failed(request.id, stage: "worker", unusable)
+                if let debug = request.debug, let gpu = executor as? CUDATrialExecutor, debug == .fault || debug == .spin {
+                    result = gpu.misbehave(request.id, spin: debug == .spin)
+                } else if let debug = request.debug {
+                    Self.misbehave(debug)
+                    result = .failed(request.id, stage: "worker", "debug request \(debug) did nothing")
+                } else if var current = executor {
+                    result = current.run(request)
+                    executor = current
                 } else {
-                    result = executor!.run(request)
+                    result = .failed(request.id, stage: "worker", unusable ?? "no trial executor")
                 }
             } catch {
                 result = .failed(-1, stage: "request", "not a trial request: \(error)")
@@ -74,8 +79,12 @@ struct TuneWorkerCommand: ParsableCommand {
             Glibc.exit(3)
         case .abort:
             abort()
-        case .hang:
+        case .hang, .spin:
             while true { sleep(3600) }
+        case .fault:
+            // The default action, not a backtrace handler that might return.
+            signal(SIGSEGV, SIG_DFL)
+            raise(SIGSEGV)
         }
     }
 }

@@ -30,7 +30,10 @@ final class WorkerTrials {
     }
 
     /// Measures each point; a config that cannot be written out fails its trial at stage `request`.
-    func measure(_ points: [ConfigPoint], progress: (TrialResult) -> Void) -> [TrialResult] {
+    /// `debug` gives the debug request, if any, of the point at each index (recovery tests).
+    func measure(
+        _ points: [ConfigPoint], debug: (Int) -> TrialDebug? = { _ in nil }, progress: (TrialResult) -> Void
+    ) -> [TrialResult] {
         var requests: [TrialRequest] = []
         var results: [Int: TrialResult] = [:]
         for (i, point) in points.enumerated() {
@@ -40,7 +43,7 @@ final class WorkerTrials {
                     TrialRequest(
                         id: nextID, workload: TrialWorkload(request.parameters), dtype: request.dtype,
                         output: request.outputName, impl: impl, config: try configJSON(point),
-                        repeats: repeats, warmup: warmup, seed: request.seed))
+                        repeats: repeats, warmup: warmup, seed: request.seed, debug: debug(i)))
             } catch {
                 results[i] = .failed(nextID, stage: "request", "\(error)")
             }

@@ -72,6 +72,24 @@ final class TuneCLITests: XCTestCase {
         XCTAssertEqual(try lines(log).count, 6)
     }
 
+    func testACrashedOrHungTrialFailsAloneAndTuningGoesOn() throws {
+        let log = NSTemporaryDirectory() + "q3d-tune-\(UUID().uuidString).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let r = try run([
+            "tune", "--input", "1,8,4,8,8", "--weight", "16,8,3,3,3", "--simulate", "sm_80", "--impl", "dp4a",
+            "--strategy", "random", "--trials", "5", "--round", "5", "--log", log, "--inject-fault", "2", "--inject-hang", "3",
+            "--time-limit", "1",
+        ])
+        XCTAssertEqual(r.status, 0, r.err)
+        let records = try lines(log).map { try XCTUnwrap(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        XCTAssertEqual(records.map { $0["stage"] as? String }, [nil, "worker", "timeout", nil, nil])
+        XCTAssertEqual(records[1]["error"] as? String, "the worker was killed by signal 11 (SIGSEGV) during the trial")
+        XCTAssertTrue((records[2]["error"] as? String)?.hasPrefix("no answer within 1 s") == true)
+        XCTAssertNotNil(records[3]["ms"] as? NSNumber, "fresh workers measure the rest")
+        XCTAssertNotNil(records[4]["ms"] as? NSNumber)
+        XCTAssertTrue(r.out.contains("first failure in n1c8k16d4h8w8f3x3x3: worker: the worker was killed by signal 11"), r.out)
+    }
+
     func testTuneNamesBadValues() throws {
         let cases: [([String], String)] = [
             (["--trials", "0"], "--trials is 0; expected 1 or more"),

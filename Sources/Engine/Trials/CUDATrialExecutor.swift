@@ -41,6 +41,15 @@ public final class CUDATrialExecutor: TrialExecutor {
         } catch {
             return .failed(id, stage: "request", "\(error)")
         }
+        if request.prepareOnly == true {
+            do {
+                _ = try problemCheck(request, convRequest)
+                return .prepared(id)
+            } catch {
+                contextLost = true
+                return .failed(id, stage: "prepare", "\(error)")
+            }
+        }
         let compiled: CompiledKernel
         do {
             compiled = try LoadedConvKernel.compile(selection.source, arch: device.arch, cache: cache)
@@ -74,6 +83,29 @@ public final class CUDATrialExecutor: TrialExecutor {
             if let r = compiled.registers { detail += ", \(r) registers" }
             if let s = compiled.spillBytes, s > 0 { detail += ", \(s) spill bytes" }
             return TrialResult(id: id, milliseconds: Timing.median(times), times: times, detail: detail)
+        } catch {
+            contextLost = true
+            return .failed(id, stage: "time", "\(error)")
+        }
+    }
+
+    /// Runs a kernel that faults (writes to address 8) or spins forever, as a broken config would:
+    /// the fault is a failed trial that ends this worker; the spin is for the parent's time limit.
+    public func misbehave(_ id: Int, spin: Bool) -> TrialResult {
+        let source = """
+            extern "C" __global__ void q3d_debug_fault(int* p, int spin) {
+                volatile int stop = 0;
+                if (spin) { while (!stop) {} }
+                p[threadIdx.x] = 1;
+            }
+            """
+        do {
+            let compiled = try NVRTC.compile(source: source, name: "q3d_debug_fault", arch: device.arch)
+            let module = try CUDAModule(context: context, kernel: compiled)
+            let function = try module.function(named: "q3d_debug_fault")
+            try function.launch(grid: (1, 1, 1), block: (32, 1, 1), arguments: [.pointer(8), .int32(spin ? 1 : 0)])
+            try context.synchronize()
+            return .failed(id, stage: "time", "the debug kernel did not fault")
         } catch {
             contextLost = true
             return .failed(id, stage: "time", "\(error)")

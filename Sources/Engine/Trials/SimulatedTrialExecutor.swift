@@ -13,6 +13,7 @@ public struct SimulatedTrialExecutor: TrialExecutor {
         } catch {
             return .failed(request.id, stage: "request", "\(error)")
         }
+        if request.prepareOnly == true { return .prepared(request.id) }
         // FNV-1a of the config: the same pseudo-time in every process.
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in (request.config ?? "default").utf8 {

@@ -35,6 +35,8 @@ public struct CPUTrialExecutor: TrialExecutor {
         } catch {
             return .failed(id, stage: "request", "\(error)")
         }
+        // The CPU path has nothing to prepare: each trial is a whole run.
+        if request.prepareOnly == true { return .prepared(id) }
         let verify = !verified.contains(request.problemKey)
         do {
             let result = try runner.run(verify: verify, bench: true, repeats: request.repeats)

@@ -62,6 +62,8 @@ public struct TrialRequest: Codable, Sendable {
     public var seed: UInt64
     /// Tests only: makes the worker misbehave instead of measuring (see ``TrialDebug``).
     public var debug: TrialDebug?
+    /// Prepare the problem (operands, CPU reference) and answer without a trial.
+    public var prepareOnly: Bool?
 
     public init(
         id: Int, workload: TrialWorkload, dtype: ConvElementType = .int8, output: String = "int32", impl: String,
@@ -104,6 +106,11 @@ public enum TrialDebug: String, Codable, Sendable {
     case abort
     /// Sleep and never answer.
     case hang
+    /// GPU: launch a kernel that writes to an illegal address, which ends the CUDA context (other
+    /// workers: raise SIGSEGV).
+    case fault
+    /// GPU: launch a kernel that never ends (other workers: as `hang`).
+    case spin
 }
 
 /// What one trial measured, or why it failed: one JSON line on the worker's standard output.
@@ -138,4 +145,7 @@ public struct TrialResult: Codable, Sendable, Equatable {
     }
 
     public var succeeded: Bool { error == nil && milliseconds != nil }
+
+    /// The answer to a prepare request.
+    public static func prepared(_ id: Int) -> TrialResult { TrialResult(id: id, detail: "prepared") }
 }

@@ -27,7 +27,8 @@ public final class TrialWorkerProcess {
     public let command: [String]
     /// Seconds a trial may take once its problem is prepared.
     public var timeLimit: Double
-    /// Extra seconds for the first trial of a problem in a process: operands and the CPU reference.
+    /// Seconds a process may take to prepare a problem (operands and the CPU reference) before its
+    /// first trial.
     public var setupTimeLimit: Double
     /// Processes started so far (1 + restarts).
     public private(set) var started = 0
@@ -52,12 +53,36 @@ public final class TrialWorkerProcess {
     public var isRunning: Bool { pid != 0 }
 
     /// Runs one trial in the child, starting one first when none runs.
+    ///
+    /// The first trial of a problem in a process is preceded by a prepare request (operands and the
+    /// CPU reference) under ``setupTimeLimit``, so that the trial itself runs under ``timeLimit``.
     public func run(_ request: TrialRequest) -> TrialResult {
         let id = request.id
         if pid == 0 {
             do { try start() } catch { return .failed(id, stage: "worker", "cannot start the worker: \(error)") }
         }
-        let limit = timeLimit + (prepared.contains(request.problemKey) ? 0 : setupTimeLimit)
+        if !prepared.contains(request.problemKey) {
+            var prepare = request
+            prepare.prepareOnly = true
+            prepare.debug = nil
+            let answer = exchange(prepare, limit: setupTimeLimit)
+            guard answer.error == nil else {
+                var failed = answer
+                failed.id = id
+                failed.error = "preparing the problem: " + (answer.error ?? "")
+                return failed
+            }
+            prepared.insert(request.problemKey)
+        }
+        return exchange(request, limit: timeLimit)
+    }
+
+    /// Sends one request and waits at most `limit` seconds for its answer.
+    private func exchange(_ request: TrialRequest, limit: Double) -> TrialResult {
+        let id = request.id
+        if pid == 0 {
+            do { try start() } catch { return .failed(id, stage: "worker", "cannot start the worker: \(error)") }
+        }
         let line: String
         do {
             let encoder = JSONEncoder()
@@ -80,7 +105,6 @@ public final class TrialWorkerProcess {
                     return .failed(id, stage: "worker", "unreadable answer from the worker: \(text)")
                 }
                 guard result.id == id else { continue }
-                prepared.insert(request.problemKey)
                 if result.workerExits == true { stop() }
                 return result
             }
