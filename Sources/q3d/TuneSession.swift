@@ -125,29 +125,36 @@ final class TuneSession {
             if points.isEmpty { break }
             seen.formUnion(points)
             var index = 0
+            var logError: (any Error)?
             let first = done + 1
             let inject: (Int) -> TrialDebug? = { [command] i in
                 if command.injectFault == first + i { return .fault }
                 if command.injectHang == first + i { return .spin }
                 return nil
             }
-            let results = trials.measure(points, debug: inject) { result in
+            trials.measure(points, debug: inject) { position, result in
                 index += 1
+                // Logged as each trial ends: a killed run loses at most the trial under way.
+                let config = try? trials.configJSON(points[position])
+                do {
+                    try append(result, workload: workload, request: request, impl: impl, config: config)
+                } catch {
+                    logError = logError ?? error
+                }
                 if !result.succeeded {
                     failures += 1
                     firstFailure = firstFailure ?? "\(result.stage ?? "?"): \(result.error ?? "")"
                 }
-                if let ms = result.milliseconds, result.succeeded, ms < (best ?? .infinity) { best = ms }
+                if let ms = result.milliseconds, result.succeeded, ms < (best ?? .infinity) {
+                    best = ms
+                    bestConfig = config
+                }
                 bestSoFar.append(best)
                 Terminal.progress(
                     TuneSummary.progress(
                         workload: target.name, impl: impl, done: done + index, total: total, best: best, failures: failures))
             }
-            for (point, result) in zip(points, results) {
-                let config = try? trials.configJSON(point)
-                try append(result, workload: workload, request: request, impl: impl, config: config)
-                if result.succeeded, result.milliseconds == best { bestConfig = config }
-            }
+            if let logError { throw logError }
             done += points.count
         }
         Terminal.progress(

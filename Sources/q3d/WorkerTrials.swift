@@ -29,13 +29,14 @@ final class WorkerTrials {
         try KernelCatalog.configJSON(impl: impl, space: space, point: point)
     }
 
-    /// Measures each point; a config that cannot be written out fails its trial at stage `request`.
+    /// Measures each point, calling `progress` with the point's index and its result as each trial ends
+    /// (so the caller can log it at once); a config that cannot be written out fails at stage `request`.
     /// `debug` gives the debug request, if any, of the point at each index (recovery tests).
     func measure(
-        _ points: [ConfigPoint], debug: (Int) -> TrialDebug? = { _ in nil }, progress: (TrialResult) -> Void
-    ) -> [TrialResult] {
+        _ points: [ConfigPoint], debug: (Int) -> TrialDebug? = { _ in nil }, progress: (Int, TrialResult) -> Void
+    ) {
         var requests: [TrialRequest] = []
-        var results: [Int: TrialResult] = [:]
+        var positions: [Int] = []
         for (i, point) in points.enumerated() {
             nextID += 1
             do {
@@ -44,17 +45,11 @@ final class WorkerTrials {
                         id: nextID, workload: TrialWorkload(request.parameters), dtype: request.dtype,
                         output: request.outputName, impl: impl, config: try configJSON(point),
                         repeats: repeats, warmup: warmup, seed: request.seed, debug: debug(i)))
+                positions.append(i)
             } catch {
-                results[i] = .failed(nextID, stage: "request", "\(error)")
+                progress(i, .failed(nextID, stage: "request", "\(error)"))
             }
         }
-        var measured = measurer.measure(requests) { _, result in progress(result) }.makeIterator()
-        return points.indices.map { i in
-            if let failed = results[i] {
-                progress(failed)
-                return failed
-            }
-            return measured.next() ?? .failed(-1, stage: "worker", "no result")
-        }
+        _ = measurer.measure(requests) { done, result in progress(positions[done - 1], result) }
     }
 }
