@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """What bounds each benchmark layer's best imma / imma_wgmma config: bytes, waves, occupancy.
 
-Reads the rows `q3d bench --rows` wrote (one JSON object per candidate: config, ms, registers) and
+Reads the rows `q3d bench --rows` wrote (one JSON object per candidate: config, ms, registers), or
+the objects of `q3d conv3d --json` (Scripts/gpu_session.sh candidates), and
 the PyTorch timings of the same device run (Scripts/bench_torch.py), and prints a Markdown table per
 layer for its fastest passing config:
 
@@ -22,6 +23,7 @@ layer for its fastest passing config:
 import argparse
 import json
 import math
+import re
 
 LAYERS = {
     # name: N, C, K, (D, H, W), (kd, kh, kw), stride, pad
@@ -98,6 +100,13 @@ def main():
         with open(path) as f:
             for line in f:
                 row = json.loads(line)
+                if "layer" in row and "workload" not in row:
+                    # A `q3d conv3d --json` object: the layer, `verified`, registers in `detail`.
+                    found = re.search(r"(\d+) registers", row.get("detail", ""))
+                    row = dict(row, workload=row["layer"], outcome="passed" if row.get("verified") else "failed",
+                               registers=int(found.group(1)) if found else None)
+                    if not isinstance(row["config"], str):
+                        row["config"] = json.dumps(row["config"])
                 if row.get("outcome") != "passed" or row.get("ms") is None or row["workload"] not in LAYERS:
                     continue
                 if row["workload"] not in best or row["ms"] < best[row["workload"]][1]["ms"]:

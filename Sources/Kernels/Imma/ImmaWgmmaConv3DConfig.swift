@@ -26,9 +26,10 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
     public var splitK: Int
     public var inputVectorBytes: Int
     public var rasterGroup: Int
-    /// Blocks the kernel asks to keep resident per SM (`__launch_bounds__(threads, minBlocks)`): 2 caps
-    /// the registers so that two blocks fit, letting one block's loads and epilogue overlap the other's
-    /// `wgmma`s; the space admits it only where two blocks' shared memory fits too.
+    /// Blocks the kernel asks to keep resident per SM (`__launch_bounds__(threads, minBlocks)`), 1 to 4:
+    /// more caps the registers so that that many blocks fit, letting one block's prologue, loads and
+    /// epilogue overlap the others' `wgmma`s (what layers with a short reduction need); the space admits
+    /// it only where that many blocks' shared memory fits too.
     public var minBlocks: Int
 
     public init(

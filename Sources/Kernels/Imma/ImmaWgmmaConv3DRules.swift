@@ -120,7 +120,7 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
             "at least 2 + wgmma_in_flight stages",
             "split_k at most the reduction's k-tiles, its workspace within \(ImmaLimits.maxWorkspaceBytes) bytes; "
                 + "grid within \(arch.maxGridDimensions)",
-            "min_blocks 2 only where two blocks' estimated registers and shared memory (plus 1 KiB each) fit one SM",
+            "min_blocks above 1 only where that many blocks' estimated registers and shared memory (plus 1 KiB each) fit one SM",
         ]
     }
 }

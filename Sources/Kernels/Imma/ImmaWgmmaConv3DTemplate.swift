@@ -24,7 +24,7 @@ public enum ImmaWgmmaConv3DTemplate {
     public static let splitKValues = ImmaConv3DTemplate.splitKValues
     public static let inputVectorValues = ImmaConv3DGeometry.vectorWidths
     public static let rasterGroupValues = ImmaConv3DTemplate.rasterGroupValues
-    public static let minBlocksValues = [1, 2]
+    public static let minBlocksValues = [1, 2, 3, 4]
 
     static let knobOrder: [(ImmaWgmmaConv3DConfig.CodingKeys, [Int])] = [
         (.blockM, blockMValues), (.blockN, blockNValues), (.warpgroups, warpgroupsValues), (.blockK, blockKValues),
