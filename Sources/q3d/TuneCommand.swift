@@ -25,13 +25,13 @@ struct TuneCommand: ParsableCommand {
     @Option(help: "An ONNX model instead of conv flags: tune each distinct convolution (give --batch if N is symbolic).")
     var model: String?
 
-    @Option(help: "cuda (GPU templates, trials in a worker process) or cpu (the CPU template).")
+    @Option(help: "cuda (GPU templates, trials in a worker process) or cpu (the fast CPU path).")
     var device: String = "cuda"
 
     @Option(help: "auto (what `--impl auto` would run on this device), or a template name.")
     var impl: String = "auto"
 
-    @Option(help: "Trials per workload (configs already in the log are not measured again).")
+    @Option(help: "Trials per workload, counting those the log holds (a re-run measures only the rest).")
     var trials: Int = 100
 
     @Option(help: "Search strategy: model (cost model + simulated annealing), random or grid.")
