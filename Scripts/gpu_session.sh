@@ -3,7 +3,9 @@
 # Build here first (no CUDA SDK needed) and carry the static binary:
 #   swift build -c release --static-swift-stdlib --product q3d && mkdir -p carry && cp .build/release/q3d carry/
 #   then on the GPU machine: bash Scripts/gpu_session.sh STEP...   (STEP: check, verify-IMPL,
-#   torch, bench-IMPL, candidates, where IMPL is dp4a, imma or imma_wgmma)
+#   torch, bench-IMPL, candidates, tune-IMPL, where IMPL is dp4a, imma or imma_wgmma; tune-IMPL tunes $LAYER
+#   (default r3d.l1) for $TRIALS trials with $STRATEGY, then runs conv3d --impl auto on the log;
+#   tune-faults checks that a faulting and a hanging kernel fail only their own trials)
 set -uo pipefail
 Q=${Q3D:-./carry/q3d}
 OUT=${OUT:-/tmp/q3d-out}
@@ -39,6 +41,20 @@ for s in "$@"; do
           --verify --bench --json >> "$OUT/candidates.jsonl" 2>> "$LOG" || echo "FAILED $layer $config" | tee -a "$LOG"
       done
       echo "$(wc -l < "$OUT/candidates.jsonl") candidates timed" | tee -a "$LOG" ;;
+    tune-faults)
+      # Trial 2 runs a kernel that writes to an illegal address (the CUDA context dies), trial 3 one that
+      # never ends: each must fail alone, and fresh workers must measure the rest.
+      step tune-faults
+      $Q tune --layer r3d.l2 --device cuda --impl dp4a --trials 6 --round 6 --strategy random --time-limit 5 \
+        --inject-fault 2 --inject-hang 3 --log "$OUT/tune_faults.jsonl" 2>&1 | tee -a "$LOG" ;;
+    tune-*)
+      impl=${s#tune-}
+      layer=${LAYER:-r3d.l1}
+      step "$s $layer"
+      $Q tune --layer "$layer" --device cuda --impl "$impl" --trials "${TRIALS:-64}" --strategy "${STRATEGY:-model}" \
+        --log "$OUT/tune_$impl.jsonl" --plot "$OUT/tune_${impl}_$layer.svg" 2>&1 | tee -a "$LOG"
+      $Q conv3d --layer "$layer" --device cuda --impl auto --tuning-log "$OUT/tune_$impl.jsonl" --verify --bench --json \
+        2>&1 | tee -a "$LOG" ;;
     *) echo "unknown step $s" | tee -a "$LOG" ;;
   esac
 done

@@ -10,14 +10,17 @@ public struct CUDAConv3DRunner: Conv3DRunner {
     private let check: KernelCheck
     private let device: CUDADevice
 
-    public init(request: Conv3DRequest, impl: String, config: String?, configIndex: Int?) throws {
+    /// `configSource` names where a given `config` came from (`given` by the user, `tuning-log`).
+    public init(
+        request: Conv3DRequest, impl: String, config: String?, configIndex: Int?, configSource: String = "given"
+    ) throws {
         let context = try CUDAContext(ordinal: 0)
         device = try CUDADevice(ordinal: 0)
         self.request = request
         selection = try KernelCatalog.select(
             impl: impl, workload: request.parameters, arch: GPUArchitecture(device),
-            output: request.int8Output ? .int8(relu: true, residual: request.residual) : .int32,
-            config: config, configIndex: configIndex)
+            output: request.outputKind,
+            config: config, configIndex: configIndex, configSource: configSource)
         let compiled = try LoadedConvKernel.compile(selection.source, arch: device.arch, cache: ModuleCache())
         kernel = try LoadedConvKernel(selection.source, compiled: compiled, context: context)
         check = KernelCheck(

@@ -1,4 +1,5 @@
 import ConvGeometry
+import Kernels
 import Tensors
 
 /// Element type of a convolution's operands.
@@ -27,6 +28,14 @@ public struct Conv3DRequest: Sendable {
         self.residual = residual && int8Output
         self.seed = seed
     }
+}
+
+extension Conv3DRequest {
+    /// What a GPU kernel for this request writes.
+    public var outputKind: OutputKind { int8Output ? .int8(relu: true, residual: residual) : .int32 }
+
+    /// The output as `--out` names it: `int32`, `int8` or `int8-residual`.
+    public var outputName: String { int8Output ? (residual ? "int8-residual" : "int8") : "int32" }
 }
 
 /// Fresh random non-zero operands for a request: the same seed gives the same data on every

@@ -18,6 +18,16 @@ public enum KernelCatalog {
     /// Template names accepted by `--impl`.
     public static let names = ["dp4a", "imma", "imma_wgmma"]
 
+    /// The name and version of the template behind `impl` (what a tuning record keys on), or nil.
+    public static func template(impl: String) -> (name: String, version: Int)? {
+        switch impl {
+        case "dp4a": return (Dp4aConv3DTemplate.name, Dp4aConv3DTemplate.version)
+        case "imma": return (ImmaConv3DTemplate.name, ImmaConv3DTemplate.version)
+        case "imma_wgmma": return (ImmaWgmmaConv3DTemplate.name, ImmaWgmmaConv3DTemplate.version)
+        default: return nil
+        }
+    }
+
     /// The valid config space of template `impl` for `workload` on `arch`.
     public static func space(impl: String, workload: Conv3DParameters, arch: GPUArchitecture) throws -> ConfigSpace {
         switch impl {
@@ -52,16 +62,17 @@ public enum KernelCatalog {
         }
     }
 
-    /// The kernel `q3d conv3d --impl …` runs: the config given as JSON, the valid config of rank
+    /// The kernel `q3d conv3d --impl …` runs: the config given as JSON (from `configSource`), the valid config of rank
     /// `configIndex`, or the template's default for the workload.
     public static func select(
         impl: String, workload: Conv3DParameters, arch: GPUArchitecture, output: OutputKind,
-        config: String?, configIndex: Int?
+        config: String?, configIndex: Int?, configSource: String = "given"
     ) throws -> KernelSelection {
         let space = try space(impl: impl, workload: workload, arch: arch)
         if let config {
             let point = try pointForJSON(impl: impl, json: config, space: space, workload: workload, arch: arch)
-            return try render(impl: impl, workload: workload, space: space, point: point, output: output, configSource: "given")
+            return try render(
+                impl: impl, workload: workload, space: space, point: point, output: output, configSource: configSource)
         }
         if let configIndex {
             let count = space.validCount()
@@ -89,7 +100,23 @@ public enum KernelCatalog {
         }
     }
 
-    static func pointForJSON(
+    /// The config at `point` as sorted-key JSON, without rendering a kernel.
+    public static func configJSON(impl: String, space: ConfigSpace, point: ConfigPoint) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data: Data
+        switch impl {
+        case "dp4a": data = try encoder.encode(try space.config(at: point, as: Dp4aConv3DConfig.self))
+        case "imma": data = try encoder.encode(try space.config(at: point, as: ImmaConv3DConfig.self))
+        case "imma_wgmma": data = try encoder.encode(try space.config(at: point, as: ImmaWgmmaConv3DConfig.self))
+        default: throw EngineError.unknownImplementation(impl, known: names)
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The point of a config given as JSON, checked against the template's validity rules for `arch`;
+    /// throws when it does not decode or is not valid there.
+    public static func pointForJSON(
         impl: String, json: String, space: ConfigSpace, workload: Conv3DParameters, arch: GPUArchitecture
     ) throws -> ConfigPoint {
         let data = Data(json.utf8)

@@ -24,8 +24,11 @@ struct Conv3DCommand: ParsableCommand {
     @Option(help: "cpu, cuda, or auto (cuda when a GPU and NVRTC are there, else cpu).")
     var device: DeviceChoice = .auto
 
-    @Option(help: "auto, reference, fast (CPU), dp4a (CUDA).")
+    @Option(help: "auto (the registry's choice; see `reason` in --json), reference, fast (CPU), dp4a, imma, imma_wgmma (CUDA).")
     var impl: String = "auto"
+
+    @Option(help: "A tuning log (q3d tune --log): use the fastest config it holds for this workload that is valid on this GPU.")
+    var tuningLog: String?
 
     @Option(help: "Seed of the random data.")
     var seed: UInt64 = 1
@@ -59,8 +62,10 @@ struct Conv3DCommand: ParsableCommand {
         let request = Conv3DRequest(
             parameters: p, dtype: dtype == .int8 ? .int8 : .float32, int8Output: out.isInt8,
             residual: out == .int8Residual, seed: seed)
-        let choice = try Conv3DChooser.choose(impl: impl, device: device.engineValue, request: request)
+        let tuned = try tuningLog.map { try TunedConfigs.load($0, request: request) } ?? []
+        let choice = try Conv3DChooser.choose(impl: impl, device: device.engineValue, request: request, tuned: tuned)
         if let note = choice.note, !json { Terminal.note(note) }
+        for warning in choice.warnings { Terminal.note("warning: \(warning)") }
         var runner = try choice.makeRunner(
             request: request, threads: threads, config: config, configIndex: configIndex)
         let result = try runner.run(

@@ -26,11 +26,13 @@ struct Conv3DReport: Encodable {
     let detail: String
     let config: String?
     let configSource: String?
+    let rejected: [Conv3DRejection]
+    let warnings: [String]
     let seed: UInt64
 
     enum CodingKeys: String, CodingKey {
         case layer, impl, device, reason, dtype, output, parameters, gflop, ms, repeats, tops, unwritten, verified,
-            detail, config, seed
+            detail, config, seed, rejected, warnings
         case shapeIn = "shape_in", shapeWeight = "shape_weight", shapeOut = "shape_out"
         case msMin = "ms_min", msMax = "ms_max", maxAbsErr = "max_abs_err", relErr = "rel_err"
         case configSource = "config_source"
@@ -59,8 +61,10 @@ struct Conv3DReport: Encodable {
         unwritten = result.unwritten
         verified = result.verified
         detail = result.detail
-        config = result.config
-        configSource = result.configSource
+        config = result.config ?? choice.config
+        configSource = result.configSource ?? choice.configSource
+        rejected = choice.rejected
+        warnings = choice.warnings
         self.seed = request.seed
     }
 
@@ -69,6 +73,7 @@ struct Conv3DReport: Encodable {
             "conv3d \(layer.map { $0 + ": " } ?? "")\(parameters)",
             "  \(impl) on \(device) (\(detail)); \(dtype) -> \(output); \(Format.significant(gflop)) GFLOP; seed \(seed)",
         ]
+        lines.append("  why: \(reason)")
         if let config { lines.append("  config (\(configSource ?? "given")): \(config)") }
         if let ms, let msMin, let msMax, let tops {
             lines.append(

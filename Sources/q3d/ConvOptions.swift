@@ -9,7 +9,7 @@ struct ConvOptions: ParsableArguments {
     @Option(help: "A named benchmark layer instead of --input/--weight: \(AnchorLayers.all().map(\.name).joined(separator: ", ")).")
     var layer: String?
 
-    @Option(help: "Batch for --layer (default: the layer's own).")
+    @Option(help: "Batch for --layer (default: the layer's own), or for tune --model.")
     var batch: Int?
 
     @Option(help: "Input shape N,C,D,H,W.")

@@ -20,6 +20,21 @@ final class JSONLinesFile {
 
     deinit { close(descriptor) }
 
+    /// Ends a last line that a killed writer left without its newline, so that the next record starts
+    /// a line of its own instead of joining the broken one.
+    func terminateLastLine() throws {
+        let size = lseek(descriptor, 0, SEEK_END)
+        guard size > 0 else { return }
+        let reader = open(path, O_RDONLY)
+        guard reader >= 0 else { return }
+        defer { close(reader) }
+        var last: UInt8 = 0
+        guard pread(reader, &last, 1, size - 1) == 1, last != UInt8(ascii: "\n") else { return }
+        guard write(descriptor, "\n", 1) == 1 else {
+            throw ValidationErrorText("cannot append to \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+
     func append(_ record: some Encodable) throws {
         var line = try JSONText.encode(record) + "\n"
         let written = line.withUTF8 { write(descriptor, $0.baseAddress, $0.count) }
