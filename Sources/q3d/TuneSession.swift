@@ -4,6 +4,7 @@ import ConvGeometry
 import Engine
 import FoundationEssentials
 import Kernels
+import Tuning
 
 /// The state `q3d tune` keeps across workloads: the device, the worker process and the log file.
 final class TuneSession {
@@ -14,7 +15,6 @@ final class TuneSession {
     private let measurer: TrialBatchMeasurer
     private let deviceName: String
     private let arch: GPUArchitecture?
-    private var notedStandIn = false
 
     init(command: TuneCommand, output: OutputChoice) throws {
         self.command = command
@@ -102,26 +102,26 @@ final class TuneSession {
         }
 
         let space = try KernelCatalog.space(impl: impl, workload: target.parameters, arch: arch)
+        guard let kind = SearchStrategyKind(rawValue: command.strategy) else {
+            throw ValidationErrorText(TuningError.unknownStrategy(command.strategy).description)
+        }
+        var strategy = try kind.make(space: space, seed: command.seed ^ UInt64(history.count))
+        // Resume: what the log holds is measured already; the strategy learns from it.
         var seen = Set<ConfigPoint>()
         for record in history {
             if let json = record.config, let point = try? KernelCatalog.pointForJSON(
                 impl: impl, json: json, space: space, workload: target.parameters, arch: arch)
             {
                 seen.insert(point)
+                strategy.observe(point, cost: record.error == nil ? record.ms : nil)
             }
         }
-        if command.strategy == "model" && done < command.trials && !notedStandIn {
-            Terminal.note("note: the model-guided search comes with the Tuning library; searching at random meanwhile")
-            notedStandIn = true
-        }
-        var proposals = TrialProposals(
-            space: space, strategy: command.strategy == "grid" ? "grid" : "random", seed: command.seed ^ UInt64(history.count))
         let trials = WorkerTrials(
             impl: impl, request: request, space: space, measurer: measurer, repeats: command.repeats,
             warmup: command.warmup)
         let total = command.trials
         while done < total {
-            let points = proposals.next(min(command.round, total - done), excluding: seen)
+            let points = strategy.next(min(command.round, total - done), excluding: seen)
             if points.isEmpty { break }
             seen.formUnion(points)
             var index = 0
@@ -141,6 +141,7 @@ final class TuneSession {
                 } catch {
                     logError = logError ?? error
                 }
+                strategy.observe(points[position], cost: result.succeeded ? result.milliseconds : nil)
                 if !result.succeeded {
                     failures += 1
                     firstFailure = firstFailure ?? "\(result.stage ?? "?"): \(result.error ?? "")"

@@ -3,10 +3,9 @@ import FoundationEssentials
 import Kernels
 import Tensors
 
-// STAND-IN: the `Tuning` library (tuning log, strategies, cost model, Tuner) is written on the
-// `tuning` branch and had not been committed when `q3d tune` was written. This file holds the least
-// `q3d tune` and `q3d conv3d --tuning-log` need meanwhile — a JSON Lines record, loading with a warning
-// for a truncated line, random and grid proposals — and goes away when that branch merges.
+// The tuning log: one JSON object per trial, appended as each trial ends (JSONLinesFile), read back
+// to resume, to merge logs and to dispatch tuned configs; a truncated last line (a killed run) is
+// skipped with a warning.
 
 /// One trial as a line of the tuning log.
 struct TrialRecord: Codable {
@@ -72,45 +71,5 @@ struct TrialLog {
             }
         }
         return log
-    }
-}
-
-/// Configs to measure next, never one the log already holds.
-struct TrialProposals {
-    let space: ConfigSpace
-    let strategy: String
-    var rng: SeededGenerator
-    private var gridIndex = 0
-
-    init(space: ConfigSpace, strategy: String, seed: UInt64) {
-        self.space = space
-        self.strategy = strategy
-        rng = SeededGenerator(seed: seed)
-    }
-
-    /// Up to `count` valid points outside `seen` (fewer when the space runs out).
-    mutating func next(_ count: Int, excluding seen: Set<ConfigPoint>) -> [ConfigPoint] {
-        var points: [ConfigPoint] = []
-        var taken = seen
-        if strategy == "grid" {
-            while points.count < count && gridIndex < space.rawSize {
-                defer { gridIndex += 1 }
-                guard let point = try? space.point(atRawIndex: gridIndex), space.isValid(point), !taken.contains(point)
-                else { continue }
-                taken.insert(point)
-                points.append(point)
-            }
-            return points
-        }
-        // Random: distinct uniform samples, a few draws more than asked to make up for repeats.
-        var attempts = 0
-        while points.count < count && attempts < 8 {
-            attempts += 1
-            for point in space.sample(count: count * 2, using: &rng) where !taken.contains(point) && points.count < count {
-                taken.insert(point)
-                points.append(point)
-            }
-        }
-        return points
     }
 }
