@@ -163,6 +163,9 @@ public final class DeviceOperands {
             let cp = inputPitch ?? s[1]
             let kp = count / max(1, spatial * cp)
             packed = try tensor.packedODHWI(outputChannelMultiple: kp, inputChannelMultiple: cp)
+        case .dhwo?:
+            // Depthwise [kd, kh, kw, Kp].
+            packed = try tensor.packedDHWO(channelMultiple: max(1, count / max(1, spatial)))
         default:
             throw EngineError.unsupported(impl: "", reason: "no packing for \(parameter)")
         }

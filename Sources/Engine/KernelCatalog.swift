@@ -16,7 +16,7 @@ public struct KernelSelection: Sendable {
 /// Q3D's CUDA conv3d templates by their CLI names, and how a config is picked for one of them.
 public enum KernelCatalog {
     /// Template names accepted by `--impl`.
-    public static let names = ["dp4a", "imma", "imma_wgmma"]
+    public static let names = ["dp4a", "imma", "imma_wgmma", "dw"]
 
     /// The valid config space of template `impl` for `workload` on `arch`.
     public static func space(impl: String, workload: Conv3DParameters, arch: GPUArchitecture) throws -> ConfigSpace {
@@ -24,6 +24,7 @@ public enum KernelCatalog {
         case "dp4a": return try Dp4aConv3DTemplate.space(for: workload, on: arch)
         case "imma": return try ImmaConv3DTemplate.space(for: workload, on: arch)
         case "imma_wgmma": return try ImmaWgmmaConv3DTemplate.space(for: workload, on: arch)
+        case "dw": return try DepthwiseConv3DTemplate.space(for: workload, on: arch)
         default: throw EngineError.unknownImplementation(impl, known: names)
         }
     }
@@ -46,6 +47,11 @@ public enum KernelCatalog {
             let config = try space.config(at: point, as: ImmaWgmmaConv3DConfig.self)
             return try selection(
                 impl, ImmaWgmmaConv3DTemplate.render(workload: workload, config: config, output: output), config,
+                configSource)
+        case "dw":
+            let config = try space.config(at: point, as: DepthwiseConv3DConfig.self)
+            return try selection(
+                impl, DepthwiseConv3DTemplate.render(workload: workload, config: config, output: output), config,
                 configSource)
         default:
             throw EngineError.unknownImplementation(impl, known: names)
@@ -85,6 +91,7 @@ public enum KernelCatalog {
         case "dp4a": return try space.point(of: Dp4aConv3DTemplate.defaultConfig(for: workload, on: arch))
         case "imma": return try space.point(of: ImmaConv3DTemplate.defaultConfig(for: workload, on: arch))
         case "imma_wgmma": return try space.point(of: ImmaWgmmaConv3DTemplate.defaultConfig(for: workload, on: arch))
+        case "dw": return try space.point(of: DepthwiseConv3DTemplate.defaultConfig(for: workload, on: arch))
         default: throw EngineError.unknownImplementation(impl, known: names)
         }
     }
@@ -106,6 +113,10 @@ public enum KernelCatalog {
             case "imma_wgmma":
                 let config = try JSONDecoder().decode(ImmaWgmmaConv3DConfig.self, from: data)
                 try ImmaWgmmaConv3DTemplate.validate(config, for: workload, on: arch)
+                return try space.point(of: config)
+            case "dw":
+                let config = try JSONDecoder().decode(DepthwiseConv3DConfig.self, from: data)
+                try DepthwiseConv3DTemplate.validate(config, for: workload, on: arch)
                 return try space.point(of: config)
             default:
                 throw EngineError.unknownImplementation(impl, known: names)
