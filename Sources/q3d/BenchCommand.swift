@@ -84,7 +84,7 @@ struct BenchCommand: ParsableCommand {
         for layer in set {
             let p = layer.parameters
             let request = Conv3DRequest(
-                parameters: p, dtype: .int8, int8Output: out.isInt8, residual: out == .int8Residual, seed: seed)
+                parameters: p, dtype: KernelCatalog.elementType(impl: impl), int8Output: out.isInt8, residual: out == .int8Residual, seed: seed)
             let selections: [KernelSelection]
             do {
                 selections = try KernelSweep.selections(
