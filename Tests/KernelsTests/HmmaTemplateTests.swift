@@ -79,3 +79,40 @@ final class HmmaTemplateTests: XCTestCase {
         XCTAssertEqual(HmmaOutput(.int8(relu: true, residual: false)), .float16(relu: true))
     }
 }
+
+extension HmmaTemplateTests {
+    /// Sampled configurations of three small workloads (the odd one: C = 24, K = 40, dilation 2,
+    /// asymmetric padding; a C = 3 stem with stride 1,2,2; C = 5, K = 6, whose 324-byte weight rows take
+    /// 4-byte copies), each with a split-K config among them, run in the host emulation for the four
+    /// outputs in turn, equal the float64 convolution within the KernelCheck tolerance.
+    func testEmulatedKernelsMatchTheFloatConvolution() throws {
+        guard ImmaEmulationHarness.compiler != nil else { throw XCTSkip("no C++ compiler for the host emulation") }
+        let stem = try Conv3DParameters(
+            batch: 1, inputChannels: 3, outputChannels: 16, input: Extent3(3, 12, 12), kernel: Extent3(3, 5, 5),
+            stride: Extent3(1, 2, 2), padding: .explicit(Padding3D(symmetric: Extent3(1, 2, 2))))
+        let narrow = try Conv3DParameters(
+            batch: 2, inputChannels: 5, outputChannels: 6, input: Extent3(uniform: 4), kernel: Extent3(uniform: 3),
+            padding: .explicit(Padding3D(symmetric: Extent3(uniform: 1))))
+        var rng = SeededGenerator(seed: 0xE16)
+        var kernels = 0
+        for (w, workload) in [ImmaEmulationTests.odd, stem, narrow].enumerated() {
+            let space = try HmmaConv3DTemplate.space(for: workload, on: .sm90)
+            var configs = [try HmmaConv3DTemplate.defaultConfig(for: workload, on: .sm90)]
+            configs += try space.sample(count: 3, using: &rng).map { try space.config(at: $0, as: ImmaConv3DConfig.self) }
+            if !configs.contains(where: { $0.splitK > 1 }) {
+                var split = configs[0]
+                split.splitK = 2
+                if space.contains(split) { configs.append(split) }
+            }
+            for (i, config) in configs.enumerated() {
+                let output = HmmaCompileSweepTests.outputs[(i + w) % HmmaCompileSweepTests.outputs.count].1
+                let kernel = try HmmaConv3DTemplate.render(workload: workload, config: config, output: output)
+                let seed = UInt64(100 + 10 * w + i)
+                let outcome = try HmmaEmulation.run(kernel, output: output, workload: workload, seed: seed)
+                XCTAssertEqual(outcome.mismatches, 0, "\(workload) [\(config)] \(output) seed \(seed): \(outcome.first ?? "")")
+                kernels += 1
+            }
+        }
+        print("hmma emulation: \(kernels) kernels within tolerance of the float64 convolution")
+    }
+}
