@@ -24,6 +24,9 @@ public final class DeviceOperands {
 
     /// Launch arguments for `source`, in its parameter order.
     public func arguments(for source: KernelSource) throws -> [KernelArgument] {
+        if case let .float32(input, weight, bias) = problem.operands {
+            return try halfArguments(for: source, input: input, weight: weight, bias: bias)
+        }
         guard case let .int8(input, weight, epilogue) = problem.operands else {
             throw EngineError.unsupported(impl: source.template, reason: "GPU kernels take int8 operands")
         }
@@ -103,14 +106,14 @@ public final class DeviceOperands {
         }
     }
 
-    private func upload<T: BitwiseCopyable>(_ key: String, _ values: () throws -> [T]) throws -> DeviceBuffer {
+    func upload<T: BitwiseCopyable>(_ key: String, _ values: () throws -> [T]) throws -> DeviceBuffer {
         if let buffer = uploaded[key] { return buffer }
         let buffer = try DeviceBuffer(context: context, copying: try values())
         uploaded[key] = buffer
         return buffer
     }
 
-    private func scratch(_ name: String, bytes: Int, zeroed: Bool) throws -> DeviceBuffer {
+    func scratch(_ name: String, bytes: Int, zeroed: Bool) throws -> DeviceBuffer {
         let key = "\(name) \(bytes)"
         if let buffer = uploaded[key] { return buffer }
         let buffer = try DeviceBuffer(context: context, byteCount: max(4, bytes))
@@ -119,7 +122,7 @@ public final class DeviceOperands {
         return buffer
     }
 
-    private func outputBuffer(bytes: Int) throws -> DeviceBuffer {
+    func outputBuffer(bytes: Int) throws -> DeviceBuffer {
         if let buffer = outputs[bytes] { return buffer }
         let buffer = try DeviceBuffer(context: context, byteCount: bytes)
         outputs[bytes] = buffer
@@ -145,12 +148,12 @@ public final class DeviceOperands {
 
     /// `tensor` (NCDHW or OIDHW) in the layout a kernel parameter declares, channels padded so that
     /// the element count is the parameter's.
-    static func pack(
-        _ tensor: Tensor<Int8>, as layout: Layout?, count: Int, parameter: KernelParameter, inputPitch: Int? = nil
-    ) throws -> Tensor<Int8> {
+    static func pack<T: TensorElement>(
+        _ tensor: Tensor<T>, as layout: Layout?, count: Int, parameter: KernelParameter, inputPitch: Int? = nil
+    ) throws -> Tensor<T> {
         let s = tensor.shape
         let spatial = s[2] * s[3] * s[4]
-        let packed: Tensor<Int8>
+        let packed: Tensor<T>
         switch layout {
         case .ncdhwc(let block)?:
             packed = try tensor.packedNCDHWc(block: block)
@@ -163,6 +166,9 @@ public final class DeviceOperands {
             let cp = inputPitch ?? s[1]
             let kp = count / max(1, spatial * cp)
             packed = try tensor.packedODHWI(outputChannelMultiple: kp, inputChannelMultiple: cp)
+        case .dhwo?:
+            // Depthwise [kd, kh, kw, Kp].
+            packed = try tensor.packedDHWO(channelMultiple: max(1, count / max(1, spatial)))
         default:
             throw EngineError.unsupported(impl: "", reason: "no packing for \(parameter)")
         }

@@ -16,7 +16,7 @@ public struct KernelSelection: Sendable {
 /// Q3D's CUDA conv3d templates by their CLI names, and how a config is picked for one of them.
 public enum KernelCatalog {
     /// Template names accepted by `--impl`.
-    public static let names = ["dp4a", "imma", "imma_wgmma"]
+    public static let names = ["dp4a", "imma", "imma_wgmma", "dw", "hmma"]
 
     /// The name and version of the template behind `impl` (what a tuning record keys on), or nil.
     public static func template(impl: String) -> (name: String, version: Int)? {
@@ -34,6 +34,8 @@ public enum KernelCatalog {
         case "dp4a": return try Dp4aConv3DTemplate.space(for: workload, on: arch)
         case "imma": return try ImmaConv3DTemplate.space(for: workload, on: arch)
         case "imma_wgmma": return try ImmaWgmmaConv3DTemplate.space(for: workload, on: arch)
+        case "dw": return try DepthwiseConv3DTemplate.space(for: workload, on: arch)
+        case "hmma": return try HmmaConv3DTemplate.space(for: workload, on: arch)
         default: throw EngineError.unknownImplementation(impl, known: names)
         }
     }
@@ -56,6 +58,17 @@ public enum KernelCatalog {
             let config = try space.config(at: point, as: ImmaWgmmaConv3DConfig.self)
             return try selection(
                 impl, ImmaWgmmaConv3DTemplate.render(workload: workload, config: config, output: output), config,
+                configSource)
+        case "dw":
+            let config = try space.config(at: point, as: DepthwiseConv3DConfig.self)
+            return try selection(
+                impl, DepthwiseConv3DTemplate.render(workload: workload, config: config, output: output), config,
+                configSource)
+        case "hmma":
+            // fp16 operands: int32 asks for float32 output, int8 for fp16 with ReLU (HmmaOutput.init).
+            let config = try space.config(at: point, as: ImmaConv3DConfig.self)
+            return try selection(
+                impl, HmmaConv3DTemplate.render(workload: workload, config: config, output: HmmaOutput(output)), config,
                 configSource)
         default:
             throw EngineError.unknownImplementation(impl, known: names)
@@ -96,6 +109,8 @@ public enum KernelCatalog {
         case "dp4a": return try space.point(of: Dp4aConv3DTemplate.defaultConfig(for: workload, on: arch))
         case "imma": return try space.point(of: ImmaConv3DTemplate.defaultConfig(for: workload, on: arch))
         case "imma_wgmma": return try space.point(of: ImmaWgmmaConv3DTemplate.defaultConfig(for: workload, on: arch))
+        case "dw": return try space.point(of: DepthwiseConv3DTemplate.defaultConfig(for: workload, on: arch))
+        case "hmma": return try space.point(of: HmmaConv3DTemplate.defaultConfig(for: workload, on: arch))
         default: throw EngineError.unknownImplementation(impl, known: names)
         }
     }
@@ -134,6 +149,14 @@ public enum KernelCatalog {
                 let config = try JSONDecoder().decode(ImmaWgmmaConv3DConfig.self, from: data)
                 try ImmaWgmmaConv3DTemplate.validate(config, for: workload, on: arch)
                 return try space.point(of: config)
+            case "dw":
+                let config = try JSONDecoder().decode(DepthwiseConv3DConfig.self, from: data)
+                try DepthwiseConv3DTemplate.validate(config, for: workload, on: arch)
+                return try space.point(of: config)
+            case "hmma":
+                let config = try JSONDecoder().decode(ImmaConv3DConfig.self, from: data)
+                try HmmaConv3DTemplate.validate(config, for: workload, on: arch)
+                return try space.point(of: config)
             default:
                 throw EngineError.unknownImplementation(impl, known: names)
             }
@@ -150,4 +173,10 @@ public enum KernelCatalog {
         let json = String(decoding: try encoder.encode(config), as: UTF8.self)
         return KernelSelection(template: impl, source: source, configJSON: json, configSource: origin)
     }
+}
+
+extension KernelCatalog {
+    /// The operands template `impl` multiplies: float (rounded to fp16 on upload) for `hmma`, int8 for
+    /// the others.
+    public static func elementType(impl: String) -> ConvElementType { impl == "hmma" ? .float32 : .int8 }
 }

@@ -13,6 +13,8 @@ public final class KernelCheck {
     public let operands: DeviceOperands
     public let int8Output: Bool
     private var referenceValues: [Int32]?
+    /// Float problems (fp16 kernels): the expected values and their tolerances, computed once.
+    var halfReference: HalfReference?
 
     public init(operands: DeviceOperands, int8Output: Bool) {
         self.operands = operands
@@ -45,6 +47,7 @@ public final class KernelCheck {
     }
 
     public func verify(_ kernel: LoadedConvKernel) throws -> Result {
+        if case .float32 = operands.problem.operands { return try verifyHalf(kernel) }
         let expected = try reference()
         let arguments = try operands.arguments(for: kernel.source)
         var outputs: [[Int32]] = []

@@ -4,7 +4,9 @@
 /// kernels read); `ncdhwc(block:)`, channels split into blocks of 4 or 32 that are innermost, physical
 /// shape `[N, ceil(C/b), D, H, W, b]` (what `dp4a` reads: four channels in one 32-bit word).
 /// Weights (logical `[K, C, kd, kh, kw]`): `oidhw`; `odhwi` (channels-last); and
-/// `oidhwoi(outBlock:inBlock:)`, physical `[ceil(K/bo), ceil(C/bi), kd, kh, kw, bo, bi]`.
+/// `oidhwoi(outBlock:inBlock:)`, physical `[ceil(K/bo), ceil(C/bi), kd, kh, kw, bo, bi]`; and, for
+/// depthwise weights (`[K, 1, kd, kh, kw]`, one filter per channel), `dhwo`, physical `[kd, kh, kw, Kp]`:
+/// taps outside, channels inside, so one tap of consecutive channels is contiguous.
 ///
 /// See Also: ``Tensor/packedNCDHWc(block:)``, ``Tensor/packedNDHWC(channelMultiple:)``,
 /// ``Tensor/packedOIDHWoi(outBlock:inBlock:)``, ``Tensor/packedODHWI(outputChannelMultiple:inputChannelMultiple:)``
@@ -16,6 +18,7 @@ public enum Layout: Hashable, Codable, Sendable, CustomStringConvertible {
     case oidhw
     case odhwi
     case oidhwoi(outBlock: Int, inBlock: Int)
+    case dhwo
 
     public var description: String {
         switch self {
@@ -25,6 +28,7 @@ public enum Layout: Hashable, Codable, Sendable, CustomStringConvertible {
         case .oidhw: "OIDHW"
         case .odhwi: "ODHWI"
         case let .oidhwoi(bo, bi): "OIDHW\(bo)o\(bi)i"
+        case .dhwo: "DHWO"
         }
     }
 }

@@ -15,7 +15,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Template: \(KernelCatalog.names.joined(separator: ", ")).")
     var impl: String = "dp4a"
 
-    @Option(help: "Layers: anchors, verify, or names separated by commas.")
+    @Option(help: "Layers: anchors, verify, dw (depthwise), or names separated by commas.")
     var layers: String = "anchors"
 
     @Option(help: "Batch for the layers (default: each layer's own).")
@@ -51,6 +51,21 @@ struct BenchCommand: ParsableCommand {
         let bestConfig: String?
         let bestSource: String?
         let registers: Int?
+        /// Bytes of every buffer the kernel reads or writes, once each (input, weights, scale, bias,
+        /// residual, output), and the best time's bandwidth over them: how a memory-bound kernel (dw) is
+        /// judged.
+        var bytes: Int? = nil
+        var bestGBps: Double? = nil
+    }
+
+    /// Bytes of the buffers a kernel's parameters declare, each counted once (scratch excluded).
+    static func bytesMoved(_ source: KernelSource) -> Int {
+        source.parameters.reduce(0) { total, parameter in
+            guard case let .buffer(element, count, _, _) = parameter.kind,
+                parameter.role != .workspace, parameter.role != .counters
+            else { return total }
+            return total + count * element.byteSize
+        }
     }
 
     func run() throws {
@@ -69,7 +84,7 @@ struct BenchCommand: ParsableCommand {
         for layer in set {
             let p = layer.parameters
             let request = Conv3DRequest(
-                parameters: p, dtype: .int8, int8Output: out.isInt8, residual: out == .int8Residual, seed: seed)
+                parameters: p, dtype: KernelCatalog.elementType(impl: impl), int8Output: out.isInt8, residual: out == .int8Residual, seed: seed)
             let selections: [KernelSelection]
             do {
                 selections = try KernelSweep.selections(
@@ -106,13 +121,28 @@ struct BenchCommand: ParsableCommand {
                 layer: layer.name, gflop: Double(p.flops) / 1e9, candidates: total, passed: passed, defaultMs: defaultMs,
                 bestMs: best?.ms, bestMsMin: best?.spread?.lowerBound, bestMsMax: best?.spread?.upperBound,
                 bestTops: best.map { Double(p.flops) / ($0.ms * 1e9) }, bestConfig: best?.row.configJSON,
-                bestSource: best?.row.configSource, registers: best?.row.registers))
+                bestSource: best?.row.configSource, registers: best?.row.registers,
+                bytes: selections.first.map { Self.bytesMoved($0.source) },
+                bestGBps: best.flatMap { b in selections.first.map { Double(Self.bytesMoved($0.source)) / (b.ms * 1e6) } }))
         }
         if json {
             print(try JSONText.encode(results))
             return
         }
         print("\(impl) on \(gpu.name) (\(gpu.arch)), output \(out.rawValue), \(trials) random configs + default per layer")
+        if impl == "dw" {
+            // Memory-bound: judged by bandwidth, (input + weights + output bytes) / time.
+            print(Format.table(
+                ["layer", "MB moved", "passed", "default ms", "best ms", "GB/s", "best config from"],
+                results.map {
+                    [
+                        $0.layer, $0.bytes.map { Format.fixed(Double($0) / 1e6, 1) } ?? "-", "\($0.passed)/\($0.candidates)",
+                        $0.defaultMs.map { Format.significant($0, 3) } ?? "-", $0.bestMs.map { Format.significant($0, 3) } ?? "-",
+                        $0.bestGBps.map { Format.fixed($0, 0) } ?? "-", $0.bestSource ?? "-",
+                    ]
+                }))
+            return
+        }
         print(Format.table(
             ["layer", "GFLOP", "passed", "default ms", "best ms", "TOPS", "best config from"],
             results.map {

@@ -15,7 +15,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Template: \(KernelCatalog.names.joined(separator: ", ")).")
     var impl: String = "dp4a"
 
-    @Option(help: "Workloads: verify (r3d.l1, r2p1d.t, r3d.stem, odd.c24k40d2), anchors, or names separated by commas.")
+    @Option(help: "Workloads: verify (r3d.l1, r2p1d.t, r3d.stem, odd.c24k40d2), anchors, dw (depthwise: dw.c96, dw.c96s2, dw.c54, dw.c21d2), or names separated by commas.")
     var workloads: String = "verify"
 
     @Option(help: "Batch for the workloads (default: each layer's own).")
@@ -24,7 +24,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Random valid configs per workload and output kind (the default config is added).")
     var configs: Int = 100
 
-    @Option(help: "Outputs to check: int32, int8 (fused epilogue), int8-residual (epilogue adding a residual), both (int32 and int8) or all (each gets --configs).")
+    @Option(help: "Outputs to check: int32, int8 (fused epilogue), int8-residual (epilogue adding a residual), both (int32 and int8) or all (each gets --configs). hmma (float operands): int32 checks float32 output with bias, int8 fp16 output with bias and ReLU.")
     var out: String = "both"
 
     @Option(help: "Seed of the data and of the config sample.")
@@ -73,7 +73,7 @@ struct VerifyCommand: ParsableCommand {
         for layer in sets {
             for (outputName, output) in outputs {
                 let request = Conv3DRequest(
-                    parameters: layer.parameters, dtype: .int8, int8Output: outputName != "int32",
+                    parameters: layer.parameters, dtype: KernelCatalog.elementType(impl: impl), int8Output: outputName != "int32",
                     residual: outputName == "int8-residual", seed: seed)
                 let selections = try KernelSweep.selections(
                     impl: impl, workload: layer.parameters, arch: arch, output: output, count: configs, seed: seed)

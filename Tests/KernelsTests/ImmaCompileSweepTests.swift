@@ -64,7 +64,7 @@ final class ImmaCompileSweepTests: XCTestCase {
                 }
             }
         }
-        try compileAll(cases, label: "imma mma.sync")
+        try Self.compileAll(cases, label: "imma mma.sync")
     }
 
     func testWgmmaConfigurationsCompileForSm90a() throws {
@@ -86,11 +86,11 @@ final class ImmaCompileSweepTests: XCTestCase {
                 })
             }
         }
-        try compileAll(cases, label: "imma wgmma")
+        try Self.compileAll(cases, label: "imma wgmma")
     }
 
     /// Compiles the cases two at a time and fails with the first few errors.
-    func compileAll(_ cases: [Case], label: String) throws {
+    static func compileAll(_ cases: [Case], label: String) throws {
         let results = Mutex<[Result]>([])
         let start = Date()
         DispatchQueue.concurrentPerform(iterations: cases.count) { i in

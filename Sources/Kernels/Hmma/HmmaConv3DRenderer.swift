@@ -1,0 +1,270 @@
+import Tensors
+
+/// Renders one fp16 `mma.sync` kernel (``HmmaConv3DTemplate``): the int8 template's constants, block
+/// setup, loaders and prologue (``ImmaKernelText``) over byte views of the fp16 operands, a main loop of
+/// `ldmatrix.x4` and `mma.sync.m16n8k16` into fp32 accumulators, a float split-K exchange and the
+/// bias/ReLU epilogue.
+struct HmmaConv3DRenderer {
+    let plan: ImmaConv3DPlan
+    let output: HmmaOutput
+
+    var config: ImmaConv3DConfig { plan.config }
+    var geometry: ImmaConv3DGeometry { plan.geometry }
+
+    /// The int8 text's shared parts; its `output` only feeds `kernelName`, which this renderer does not use.
+    var text: ImmaKernelText {
+        ImmaKernelText(
+            tiling: plan.tiling, output: .int32, template: HmmaConv3DTemplate.name,
+            version: HmmaConv3DTemplate.version, configJSON: config.json)
+    }
+
+    var name: String {
+        let key = "\(HmmaConv3DTemplate.version) \(geometry.workload) \(config.json) \(output)"
+        return "hmma_conv3d_\(StableHash.hex(key, digits: 12))"
+    }
+
+    /// input (fp16 NDHWC), weight (fp16 ODHWI), bias (float32), output, [workspace, counters].
+    var parameters: [KernelParameter] {
+        let g = geometry
+        func buffer(_ name: String, _ role: KernelParameter.Role, _ element: DType, _ count: Int, _ layout: Layout?, writable: Bool = false) -> KernelParameter {
+            KernelParameter(name: name, role: role, kind: .buffer(element: element, count: count, layout: layout, writable: writable))
+        }
+        let outputElement: DType
+        switch output {
+        case .float32: outputElement = .float32
+        case .float16: outputElement = .float16
+        }
+        var list = [
+            buffer("input_half", .input, .float16, g.inputElements / 2, .ndhwc),
+            buffer("weight_half", .weight, .float16, g.weightElements / 2, .odhwi),
+            buffer("bias", .bias, .float32, g.outputPitch, nil),
+            buffer("output", .output, outputElement, g.outputElements, .ndhwc, writable: true),
+        ]
+        if plan.tiling.splitK > 1 {
+            list.append(buffer("workspace", .workspace, .int32, plan.tiling.workspaceElements, nil, writable: true))
+            list.append(buffer("counters", .counters, .int32, plan.tiling.counterElements, nil, writable: true))
+        }
+        return list
+    }
+
+    func render() -> KernelSource {
+        let text = self.text
+        let parameters = self.parameters
+        var source = header(parameters: parameters)
+        source += "\n" + ImmaKernelText.prelude + "\n" + Self.halfPrelude + "\n" + ImmaKernelText.kernelMarker + "\n"
+        source += "// Byte units: IN_PITCH, GEMM_K, BK, A_VEC and B_VEC count bytes of fp16 data, two per channel.\n"
+        source += text.constants() + warpConstants() + "\n"
+        source += text.signature(name: name, parameters: parameters)
+        source += """
+              // The loaders address the fp16 operands as bytes.
+              const int8_t* __restrict__ input = reinterpret_cast<const int8_t*>(input_half);
+              const int8_t* __restrict__ weight = reinterpret_cast<const int8_t*>(weight_half);
+
+            """
+        source += text.blockSetup() + warpSetup() + text.loaders() + mainLoop() + splitKExchange() + epilogue() + "}\n"
+        return KernelSource(
+            template: HmmaConv3DTemplate.name, templateVersion: HmmaConv3DTemplate.version, name: name, text: source,
+            grid: plan.tiling.grid, block: plan.tiling.block, dynamicSharedBytes: plan.tiling.sharedBytes,
+            staticSharedBytes: 0, parameters: parameters)
+    }
+
+    func header(parameters: [KernelParameter]) -> String {
+        let g = geometry
+        let t = plan.tiling
+        var lines = [
+            "// \(HmmaConv3DTemplate.name) v\(HmmaConv3DTemplate.version): fp16 implicit-GEMM conv3d, mma.sync m16n8k16 f32 accumulation, cp.async pipeline",
+            "// workload: \(g.workload)",
+            "// config: \(config.json)",
+            "// output: \(output)",
+            "// gemm: M=\(g.m) N=\(g.outputPitch) K=\(g.reduction / 2) (kd*kh*kw=\(g.taps) x Cp=\(g.inputPitch / 2)); tiles \(t.mTiles)x\(t.nTiles), k-tiles \(t.kTiles)",
+            "// launch: grid \(t.grid), block \(t.block), dynamic shared \(t.sharedBytes) bytes",
+            "// parameters:",
+        ]
+        lines += parameters.map { "//   \($0)" }
+        lines.append("// Packed layouts: input [N, D, H, W, Cp] fp16, weight [Kp, kd, kh, kw, Cp] fp16, output [N, Do, Ho, Wo, Kp];")
+        lines.append("// Cp = C rounded up to 2, Kp = K rounded up to 4, padding zero (bias zero past K).")
+        if t.splitK > 1 {
+            lines.append("// counters must be zero before the first launch; every launch leaves them zero.")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static let halfPrelude = #"""
+        // d += a * b for a 16x16 fp16 A (row-major) and a 16x8 fp16 B (column-major), fp32 d. With
+        // g = lane / 4, t = lane % 4: a[0] row g, k 2t..2t+1; a[1] row g+8; a[2] row g, k 8+2t..; a[3] row
+        // g+8, k 8+2t..; b0 column g, k 2t..2t+1; b1 column g, k 8+2t..; d as for m16n8k32. In bytes these
+        // are the registers of m16n8k32 s8, so the same ldmatrix.x4 addresses load them.
+        Q3D_DEVICE void q3d_mma_f16(float (&d)[4], const uint32_t (&a)[4], uint32_t b0, uint32_t b1) {
+          asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};"
+                       : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+                       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
+        }
+        Q3D_DEVICE void q3d_store_f32x4(float* p, const float (&v)[4]) {
+          asm volatile("st.global.v4.f32 [%0], {%1, %2, %3, %4};" :: "l"(p), "f"(v[0]), "f"(v[1]), "f"(v[2]), "f"(v[3]) : "memory");
+        }
+        // Through L2 only: other blocks wrote the partial sums.
+        Q3D_DEVICE void q3d_load_f32x4_cg(const float* p, float (&v)[4]) {
+          asm volatile("ld.global.cg.v4.f32 {%0, %1, %2, %3}, [%4];" : "=f"(v[0]), "=f"(v[1]), "=f"(v[2]), "=f"(v[3]) : "l"(p) : "memory");
+        }
+        Q3D_DEVICE void q3d_store_f32x2(float* p, float x, float y) {
+          asm volatile("st.global.v2.f32 [%0], {%1, %2};" :: "l"(p), "f"(x), "f"(y) : "memory");
+        }
+        // x and y rounded to nearest-even fp16, x at the lower address (cvt puts its first source in the
+        // upper half).
+        Q3D_DEVICE void q3d_store_f16x2(uint16_t* p, float x, float y) {
+          uint32_t h;
+          asm("cvt.rn.f16x2.f32 %0, %1, %2;" : "=r"(h) : "f"(y), "f"(x));
+          asm volatile("st.global.b32 [%0], %1;" :: "l"(p), "r"(h) : "memory");
+        }
+        """#
+
+    func warpConstants() -> String {
+        """
+        // Warps: WARPS_M x WARPS_N, each a WM x WN warp tile of MI x NI mma tiles of 16 x 8.
+        constexpr int WARPS_M = \(config.warpsM), WARPS_N = \(config.warpsN);
+        constexpr int WM = BM / WARPS_M, WN = BN / WARPS_N, MI = WM / 16, NI = WN / 8;
+        static_assert(THREADS == 32 * WARPS_M * WARPS_N, "one thread per lane of every warp");
+        constexpr int FRAG_ROWS = MI, FRAG_COLS = NI, FRAG_ROW_STEP = 16;
+
+        """
+    }
+
+    func warpSetup() -> String {
+        """
+              const int warp_row = (warp % WARPS_M) * WM, warp_col = (warp / WARPS_M) * WN;
+              const int frag_row0 = warp_row, frag_col0 = warp_col;
+
+            """
+    }
+
+    /// The int8 template's main loop with fp32 accumulators and one `m16n8k16` per 32-byte k-step.
+    func mainLoop() -> String {
+        """
+              // ldmatrix.x4 roles as in the int8 kernel: A matrices (rows 0-7, bytes 0-15), (rows 8-15, bytes 0-15),
+              // (rows 0-7, bytes 16-31), (rows 8-15, bytes 16-31); B matrices (n 0-7, bytes 0-15), (n 0-7, bytes
+              // 16-31), (n 8-15, bytes 0-15), (n 8-15, bytes 16-31).
+              const int ld_matrix = lane >> 3;
+              const int a_ld_row = warp_row + (ld_matrix & 1) * 8 + (lane & 7);
+              const int a_ld_key = ((ld_matrix >> 1) ^ (a_ld_row >> SWIZZLE_SHIFT)) & (CHUNKS - 1);
+              const int b_ld_row = warp_col + (ld_matrix >> 1) * 8 + (lane & 7);
+              const int b_ld_key = ((ld_matrix & 1) ^ (b_ld_row >> SWIZZLE_SHIFT)) & (CHUNKS - 1);
+
+              float acc[MI][NI][4];
+              #pragma unroll
+              for (int mi = 0; mi < MI; ++mi)
+                #pragma unroll
+                for (int ni = 0; ni < NI; ++ni)
+                  #pragma unroll
+                  for (int r = 0; r < 4; ++r) acc[mi][ni][r] = 0.0f;
+
+            """ + text.prologue() + """
+              int read_stage = 0, write_stage = STAGES - 1;
+              for (int t = 0; t < k_count; ++t) {
+                q3d_cp_async_wait<STAGES - 2>();
+                __syncthreads();
+                if (t + STAGES - 1 < k_count) load_tile(k_begin + t + STAGES - 1, write_stage);
+                q3d_cp_async_commit();
+
+                const uint32_t a_tile = ring_base + read_stage * STAGE_BYTES;
+                const uint32_t a_base = a_tile + a_ld_row * BK;
+                const uint32_t b_base = a_tile + A_BYTES + b_ld_row * BK;
+                #pragma unroll
+                for (int ks = 0; ks < BK / 32; ++ks) {
+                  uint32_t a[MI][4], b[NI / 2][4];
+                  #pragma unroll
+                  for (int mi = 0; mi < MI; ++mi)
+                    q3d_ldmatrix_x4(a[mi], a_base + mi * 16 * BK + (((2 * ks) ^ a_ld_key) << 4));
+                  #pragma unroll
+                  for (int nj = 0; nj < NI / 2; ++nj)
+                    q3d_ldmatrix_x4(b[nj], b_base + nj * 16 * BK + (((2 * ks) ^ b_ld_key) << 4));
+                  #pragma unroll
+                  for (int mi = 0; mi < MI; ++mi)
+                    #pragma unroll
+                    for (int ni = 0; ni < NI; ++ni)
+                      q3d_mma_f16(acc[mi][ni], a[mi], b[ni / 2][(ni & 1) * 2], b[ni / 2][(ni & 1) * 2 + 1]);
+                }
+                read_stage = read_stage + 1 == STAGES ? 0 : read_stage + 1;
+                write_stage = write_stage + 1 == STAGES ? 0 : write_stage + 1;
+              }
+              q3d_cp_async_wait<0>();
+
+            """
+    }
+
+    /// Split-K as in the int8 kernel (workspace `[tile][split][fragment][thread][4]`, the last block to
+    /// arrive finishes), with float partial sums: the last block adds the others in split order, so
+    /// the rounding of the sum depends on which block arrives last — within the verification tolerance.
+    func splitKExchange() -> String {
+        guard plan.tiling.splitK > 1 else { return "" }
+        return """
+              {
+                constexpr int VECTORS = FRAG_ROWS * FRAG_COLS;
+                float* partials = reinterpret_cast<float*>(workspace);
+                float* mine = partials + ((blockIdx.x * SPLIT_K + split) * VECTORS * THREADS + tid) * 4;
+                #pragma unroll
+                for (int mi = 0; mi < FRAG_ROWS; ++mi)
+                  #pragma unroll
+                  for (int ni = 0; ni < FRAG_COLS; ++ni) q3d_store_f32x4(mine + (mi * FRAG_COLS + ni) * THREADS * 4, acc[mi][ni]);
+                __threadfence();
+                __syncthreads();
+                int* last_flag = reinterpret_cast<int*>(smem);  // the pipeline is drained: its shared memory is free
+                if (tid == 0) {
+                  const int arrived = atomicAdd(counters + blockIdx.x, 1);
+                  *last_flag = arrived == SPLIT_K - 1;
+                  if (arrived == SPLIT_K - 1) counters[blockIdx.x] = 0;
+                }
+                __syncthreads();
+                if (*last_flag == 0) return;
+                __threadfence();
+                for (int other = 0; other < SPLIT_K; ++other) {
+                  if (other == split) continue;
+                  const float* theirs = partials + ((blockIdx.x * SPLIT_K + other) * VECTORS * THREADS + tid) * 4;
+                  #pragma unroll
+                  for (int mi = 0; mi < FRAG_ROWS; ++mi)
+                    #pragma unroll
+                    for (int ni = 0; ni < FRAG_COLS; ++ni) {
+                      float v[4];
+                      q3d_load_f32x4_cg(theirs + (mi * FRAG_COLS + ni) * THREADS * 4, v);
+                      #pragma unroll
+                      for (int r = 0; r < 4; ++r) acc[mi][ni][r] += v[r];
+                    }
+                }
+              }
+
+            """
+    }
+
+    /// Thread (g, t) holds rows g and g + 8 at columns 2t, 2t + 1 of each 16x8 fragment (OUT_PITCH is a
+    /// multiple of 4, so a pair is inside or outside as a whole): adds the bias, applies ReLU, and stores
+    /// the pair as two floats or two fp16 values.
+    func epilogue() -> String {
+        let relu = output.relu ? "          v0 = fmaxf(v0, 0.0f);\n          v1 = fmaxf(v1, 0.0f);\n" : ""
+        let store: String
+        switch output {
+        case .float32: store = "q3d_store_f32x2(output + m * OUT_PITCH + n, v0, v1);"
+        case .float16: store = "q3d_store_f16x2(output + m * OUT_PITCH + n, v0, v1);"
+        }
+        return """
+              const int g = lane >> 2, t4 = lane & 3;
+              #pragma unroll
+              for (int ni = 0; ni < FRAG_COLS; ++ni) {
+                const int n = n0 + frag_col0 + ni * 8 + 2 * t4;
+                const bool n_inside = n < OUT_PITCH;
+                const float bias0 = n_inside ? bias[n] : 0.0f, bias1 = n_inside ? bias[n + 1] : 0.0f;
+                #pragma unroll
+                for (int mi = 0; mi < FRAG_ROWS; ++mi)
+                  #pragma unroll
+                  for (int h = 0; h < 2; ++h) {
+                    const int m = m0 + frag_row0 + mi * FRAG_ROW_STEP + g + 8 * h;
+                    if (m < GEMM_M && n_inside) {
+                      float v0 = acc[mi][ni][2 * h] + bias0, v1 = acc[mi][ni][2 * h + 1] + bias1;
+
+            """ + relu + """
+                      \(store)
+                    }
+                  }
+              }
+
+            """
+    }
+}
