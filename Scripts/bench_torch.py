@@ -4,7 +4,7 @@
 The anchor Q3D is compared with, measured in the same device run: fp16 channels-last (cuDNN), the
 fastest path a PyTorch user has, and optionally fp32/tf32/fp16. Prints a table and writes JSON.
 
-    python3 Scripts/bench_torch.py --out torch.json [--modes fp16cl,fp16] [--repeats 50]
+    python3 Scripts/bench_torch.py --out torch.json [--modes fp16cl,fp16] [--repeats 50] [--depthwise]
 """
 import argparse
 import json
@@ -24,6 +24,14 @@ LAYERS = [
     ("r2p1d.t", 8, 144, 64, (16, 56, 56), (3, 1, 1), (1, 1, 1), (1, 0, 0)),
     ("i3d.pw", 8, 256, 64, (8, 28, 28), (1, 1, 1), (1, 1, 1), (0, 0, 0)),
     ("unet.64", 1, 64, 64, (64, 64, 64), (3, 3, 3), (1, 1, 1), (1, 1, 1)),
+]
+
+# Depthwise layers (groups = C = K) of AnchorLayers.depthwiseSet, for --depthwise; the odd dw.c21d2
+# is a correctness workload and is not timed.
+DEPTHWISE = [
+    ("dw.c96", 8, 96, (16, 56, 56), (1, 1, 1)),
+    ("dw.c96s2", 8, 96, (16, 56, 56), (1, 2, 2)),
+    ("dw.c54", 8, 54, (16, 28, 28), (1, 1, 1)),
 ]
 
 
@@ -69,12 +77,49 @@ def int8_ceiling(warmup, repeats):
     return best
 
 
+def copy_ceiling(warmup, repeats):
+    """Device-to-device copy bandwidth (bytes read + bytes written per second) of a 1 GiB buffer:
+    the ceiling a memory-bound kernel such as depthwise conv3d is judged against."""
+    a = torch.empty(1 << 30, device="cuda", dtype=torch.uint8).fill_(1)
+    b = torch.empty_like(a)
+    med, lo, hi = time_ms(lambda: b.copy_(a), warmup, max(10, repeats // 5))
+    gbs = 2 * a.numel() / med / 1e6
+    print(f"copy 1 GiB {med:8.3f} ms  {gbs:7.1f} GB/s (read + write)", file=sys.stderr)
+    return {"bytes": a.numel(), "ms": med, "gb_per_s": gbs}
+
+
+def depthwise(modes, warmup, repeats):
+    """PyTorch's depthwise conv3d (groups = C) on the depthwise layers; GB/s counts input, weight and
+    output bytes once at the mode's element size."""
+    rows = []
+    for name, n, c, dhw, stride in DEPTHWISE:
+        out = [(dhw[i] + 2 - 3) // stride[i] + 1 for i in range(3)]
+        row = {"name": name, "gflop": 2 * n * c * out[0] * out[1] * out[2] * 27 / 1e9}
+        for mode in modes:
+            dtype = torch.float16 if mode.startswith("fp16") else torch.float32
+            size = 2 if dtype == torch.float16 else 4
+            conv = torch.nn.Conv3d(c, c, 3, stride=stride, padding=1, groups=c, bias=False).to("cuda", dtype)
+            x = torch.randn(n, c, *dhw, device="cuda", dtype=dtype)
+            if mode.endswith("cl"):
+                conv = conv.to(memory_format=torch.channels_last_3d)
+                x = x.contiguous(memory_format=torch.channels_last_3d)
+            with torch.no_grad():
+                med, lo, hi = time_ms(lambda: conv(x), warmup, repeats)
+            moved = size * (x.numel() + c * 27 + n * c * out[0] * out[1] * out[2])
+            row[mode] = {"ms": med, "ms_min": lo, "ms_max": hi, "gb_per_s": moved / med / 1e6}
+            print(f"{name:9s} {mode:7s} {med:8.3f} ms  ({lo:.3f}-{hi:.3f})  {moved / med / 1e6:7.1f} GB/s",
+                  file=sys.stderr)
+        rows.append(row)
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="torch_anchors.json")
     ap.add_argument("--modes", default="fp16cl")
     ap.add_argument("--repeats", type=int, default=50)
     ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--depthwise", action="store_true", help="also time the depthwise layers and a copy")
     args = ap.parse_args()
     torch.backends.cudnn.benchmark = True
     dev = torch.device("cuda")
@@ -98,6 +143,9 @@ def main():
                   file=sys.stderr)
         results["layers"].append(row)
     results["int8_matmul_ceiling"] = int8_ceiling(args.warmup, args.repeats)
+    if args.depthwise:
+        results["depthwise"] = depthwise(args.modes.split(","), args.warmup, args.repeats)
+        results["copy_ceiling"] = copy_ceiling(args.warmup, args.repeats)
     with open(args.out, "w") as f:
         json.dump(results, f, indent=1)
 

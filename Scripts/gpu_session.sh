@@ -5,7 +5,10 @@
 #   then on the GPU machine: bash Scripts/gpu_session.sh STEP...   (STEP: check, verify-IMPL,
 #   torch, bench-IMPL, candidates, tune-IMPL, where IMPL is dp4a, imma or imma_wgmma; tune-IMPL tunes $LAYER
 #   (default r3d.l1) for $TRIALS trials with $STRATEGY, then runs conv3d --impl auto on the log;
-#   tune-faults checks that a faulting and a hanging kernel fail only their own trials)
+#   tune-faults checks that a faulting and a hanging kernel fail only their own trials; tune-search-model and
+#   tune-search-random tune $LAYERS with the model-guided search ($TRIALS, default 200) and random search
+#   ($RANDOM_TRIALS, default 2000) for Scripts/tuning_analysis.py search; tune-r3d18 writes R3D-18 and tunes
+#   every convolution of it ($TRIALS per workload, default 64) for Scripts/tuning_analysis.py model)
 set -uo pipefail
 Q=${Q3D:-./carry/q3d}
 OUT=${OUT:-/tmp/q3d-out}
@@ -28,7 +31,7 @@ for s in "$@"; do
       $Q verify --impl "$impl" --configs "${CONFIGS:-100}" --rows "$OUT/verify_$impl.jsonl" 2>&1 | tee -a "$LOG" ;;
     torch)
       step torch
-      python3 Scripts/bench_torch.py --out "$OUT/torch.json" --modes "${MODES:-fp16cl,fp16}" 2>&1 | tee -a "$LOG" ;;
+      python3 Scripts/bench_torch.py --out "$OUT/torch.json" --modes "${MODES:-fp16cl,fp16}" --depthwise 2>&1 | tee -a "$LOG" ;;
     bench-*)
       impl=${s#bench-}
       step "$s"
@@ -47,6 +50,24 @@ for s in "$@"; do
       step tune-faults
       $Q tune --layer r3d.l2 --device cuda --impl dp4a --trials 6 --round 6 --strategy random --time-limit 5 \
         --inject-fault 2 --inject-hang 3 --log "$OUT/tune_faults.jsonl" 2>&1 | tee -a "$LOG" ;;
+    tune-search-model|tune-search-random)
+      strategy=${s#tune-search-}
+      if [ "$strategy" = model ]; then trials=${TRIALS:-200}; round=16; else trials=${RANDOM_TRIALS:-2000}; round=64; fi
+      for layer in ${LAYERS:-r3d.l1 r3d.l3 r2p1d.t}; do
+        step "$s $layer"
+        $Q tune --layer "$layer" --device cuda --impl "${IMPL:-imma_wgmma}" --out int8 --strategy "$strategy" \
+          --trials "$trials" --round "$round" --log "$OUT/tune_$strategy.jsonl" --json \
+          >> "$OUT/tune_$strategy.json" 2>> "$LOG"
+      done ;;
+    tune-r3d18)
+      step "$s"
+      python3 Scripts/make_r3d18.py --out /tmp/r3d18.onnx 2>&1 | tee -a "$LOG"
+      date +%s.%N > "$OUT/tune_r3d18_start.txt"
+      $Q tune --model /tmp/r3d18.onnx --device cuda --trials "${TRIALS:-64}" --log "$OUT/tune_r3d18.jsonl" --json \
+        > "$OUT/tune_r3d18.json" 2>> "$LOG"
+      date +%s.%N > "$OUT/tune_r3d18_end.txt"
+      python3 Scripts/tuning_analysis.py model --log "$OUT/tune_r3d18.jsonl" --summaries "$OUT/tune_r3d18.json" \
+        --start "$(cat "$OUT/tune_r3d18_start.txt")" 2>&1 | tee -a "$LOG" ;;
     tune-*)
       impl=${s#tune-}
       layer=${LAYER:-r3d.l1}

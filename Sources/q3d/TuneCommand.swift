@@ -120,6 +120,10 @@ struct TuneCommand: ParsableCommand {
         if !json {
             print(TuneSummary.table(summaries))
             for s in summaries { if let f = s.firstFailure { print("first failure in \(s.workload): \(f)") } }
+            if model != nil, let total = TuneSummary.modelConvolutionMs(summaries) {
+                let nodes = summaries.reduce(0) { $0 + max($1.nodes.count, 1) }
+                print("the model's \(nodes) convolutions with these configs: \(Format.significant(total, 4)) ms")
+            }
         }
         if let plot {
             let svg = TuningPlot.svg(

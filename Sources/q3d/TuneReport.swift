@@ -1,4 +1,5 @@
 import ConvGeometry
+import Engine
 
 /// What `q3d tune` found for one workload: the closing table's row, the `--json` object and the
 /// plot's series.
@@ -17,12 +18,17 @@ struct TuneSummary: Encodable {
     let tops: Double?
     let config: String?
     let flopShare: Double?
+    /// The model's nodes with this geometry (empty for a convolution given by flags).
+    let nodes: [String]
+    /// The workload as the tuning log keys it, to join this summary with the log's records.
+    let trialWorkload: TrialWorkload
     let firstFailure: String?
     /// Best time after each trial, the log's earlier trials first (nil until one succeeds).
     let bestSoFar: [Double?]
 
     enum CodingKeys: String, CodingKey {
-        case workload, parameters, impl, device, trials, failures, resumed, tops, config
+        case workload, parameters, impl, device, trials, failures, resumed, tops, config, nodes
+        case trialWorkload = "trial_workload"
         case bestMs = "best_ms", flopShare = "flop_share", firstFailure = "first_failure", bestSoFar = "best_so_far"
     }
 
@@ -41,6 +47,8 @@ struct TuneSummary: Encodable {
         tops = bestMs.map { Double(target.parameters.flops) / ($0 * 1e9) }
         self.config = config
         flopShare = target.flopShare
+        nodes = target.nodes
+        trialWorkload = TrialWorkload(target.parameters)
         self.firstFailure = firstFailure
         self.bestSoFar = bestSoFar
     }
@@ -60,6 +68,17 @@ struct TuneSummary: Encodable {
         let configs = ["config", "------"] + rows.map { $0.config ?? "-" }
         for i in lines.indices where i < configs.count { lines[i] += "  " + configs[i] }
         return lines.joined(separator: "\n")
+    }
+
+    /// For a model: its convolutions' time with each workload's best config, every node counted
+    /// (nil until every workload has a successful trial).
+    static func modelConvolutionMs(_ rows: [TuneSummary]) -> Double? {
+        var total = 0.0
+        for r in rows {
+            guard let ms = r.bestMs else { return nil }
+            total += ms * Double(max(r.nodes.count, 1))
+        }
+        return total
     }
 
     /// The progress line: `r3d.l1 imma [#####.......] 40/200, best 0.123 ms, 3 failed`.
