@@ -27,8 +27,8 @@ struct Conv3DCommand: ParsableCommand {
     @Option(help: "auto (the registry's choice; see `reason` in --json), reference, fast (CPU), dp4a, imma, imma_wgmma (CUDA).")
     var impl: String = "auto"
 
-    @Option(help: "A tuning log (q3d tune --log): use the fastest config it holds for this workload that is valid on this GPU.")
-    var tuningLog: String?
+    @Option(help: "A tuning log (q3d tune --log): use the fastest config it holds for this workload that is valid on this GPU. Repeat it to merge logs (from several machines, say).")
+    var tuningLog: [String] = []
 
     @Option(help: "Seed of the random data.")
     var seed: UInt64 = 1
@@ -62,7 +62,7 @@ struct Conv3DCommand: ParsableCommand {
         let request = Conv3DRequest(
             parameters: p, dtype: dtype == .int8 ? .int8 : .float32, int8Output: out.isInt8,
             residual: out == .int8Residual, seed: seed)
-        let tuned = try tuningLog.map { try TunedConfigs.load($0, request: request) } ?? []
+        let tuned = try tuningLog.flatMap { try TunedConfigs.load($0, request: request) }
         let choice = try Conv3DChooser.choose(impl: impl, device: device.engineValue, request: request, tuned: tuned)
         if let note = choice.note, !json { Terminal.note(note) }
         for warning in choice.warnings { Terminal.note("warning: \(warning)") }

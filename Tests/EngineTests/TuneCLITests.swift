@@ -72,6 +72,33 @@ final class TuneCLITests: XCTestCase {
         XCTAssertEqual(try lines(log).count, 6)
     }
 
+    func testLogsFromTwoMachinesMergeByConcatenation() throws {
+        let dir = NSTemporaryDirectory() + "q3d-merge-\(UUID().uuidString)/"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let conv = ["--input", "1,8,4,8,8", "--weight", "16,8,3,3,3", "--pad", "1", "--impl", "dp4a", "--strategy", "random"]
+        // Two machines (an sm_80 and an sm_90 GPU) tune the same convolution into their own logs.
+        for arch in ["sm_80", "sm_90"] {
+            let r = try run(["tune"] + conv + ["--simulate", arch, "--trials", "3", "--round", "3", "--log", dir + arch + ".jsonl"])
+            XCTAssertEqual(r.status, 0, r.err)
+        }
+        let merged = dir + "merged.jsonl"
+        let both = try lines(dir + "sm_80.jsonl") + lines(dir + "sm_90.jsonl")
+        try (both.joined(separator: "\n") + "\n").write(toFile: merged, atomically: true, encoding: .utf8)
+        // The merged log resumes each machine's tuning where it stood: each has its 3 trials, and
+        // 4 asked for means 1 new trial on each architecture, not 4.
+        for arch in ["sm_80", "sm_90"] {
+            let r = try run(["tune"] + conv + ["--simulate", arch, "--trials", "4", "--round", "4", "--log", merged, "--json"])
+            XCTAssertEqual(r.status, 0, r.err)
+            let summary = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any]
+            XCTAssertEqual(summary?["resumed"] as? Int, 3, "\(arch): \(r.out)")
+            XCTAssertEqual(summary?["trials"] as? Int, 1, "\(arch): \(r.out)")
+        }
+        let records = try lines(merged).compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        XCTAssertEqual(records.count, 8)
+        XCTAssertEqual(records.filter { $0["arch"] as? String == "sm_90" }.count, 4)
+    }
+
     func testACrashedOrHungTrialFailsAloneAndTuningGoesOn() throws {
         let log = NSTemporaryDirectory() + "q3d-tune-\(UUID().uuidString).jsonl"
         defer { try? FileManager.default.removeItem(atPath: log) }
