@@ -5,9 +5,11 @@ import Tensors
 
 /// The implementations of conv3d, each with its conditions and priority.
 ///
-/// Priorities of the standard registry: int8 runs on wgmma tensor cores (sm_90a), then mma.sync
-/// tensor cores (sm_80+), then dp4a (sm_61+), then the fast CPU path; float32 runs on the CPU, with a
-/// slot kept for a GPU fp16-tensor-core template ("hmma"). The reference is exact everywhere and last.
+/// Priorities of the standard registry: int8 depthwise convolutions run on their own template (`dw`),
+/// other int8 ones on wgmma tensor cores (sm_90a), then mma.sync tensor cores (sm_80+), then dp4a
+/// (sm_61+), then the fast CPU path. float32 runs on fp16 tensor cores (`hmma`, sm_80+: fp16 operands,
+/// fp32 accumulation, so not exact) where there is a GPU, else on the CPU. The reference is exact
+/// everywhere and last.
 ///
 /// ```swift
 /// let registry = Conv3DRegistry.standard
@@ -28,23 +30,23 @@ public struct Conv3DRegistry: Sendable {
     public var names: [String] { implementations.sorted { $0.priority > $1.priority }.map(\.name) }
 
     public static let standard = Conv3DRegistry([
+        template("dw", layout: .ndhwc, priority: 500, minimum: 61),
         template("imma_wgmma", layout: .ndhwc, priority: 400, archSpecific: 90),
         template("imma", layout: .ndhwc, priority: 300, minimum: 80),
         template("dp4a", layout: .ncdhwc(block: 4), priority: 200, minimum: 61),
-        Conv3DImplementation(
-            name: "hmma", device: .cuda, dtypes: [.float32], layout: .ndhwc, minimumComputeCapability: 70,
-            priority: 150, isExact: false, missing: "no GPU float template yet (fp16 tensor cores, planned)"),
+        template("hmma", layout: .ndhwc, priority: 150, minimum: 80, dtypes: [.float32], isExact: false),
         Conv3DImplementation(name: "fast", device: .cpu, dtypes: [.int8, .float32], layout: .ncdhw, priority: 100),
         Conv3DImplementation(name: "reference", device: .cpu, dtypes: [.int8, .float32], layout: .ncdhw, priority: 0),
     ])
 
     /// A GPU kernel template of ``KernelCatalog``: its shape conditions are those its space reports.
     static func template(
-        _ name: String, layout: Layout, priority: Int, minimum: Int? = nil, archSpecific: Int? = nil
+        _ name: String, layout: Layout, priority: Int, minimum: Int? = nil, archSpecific: Int? = nil,
+        dtypes: Set<ConvElementType> = [.int8], isExact: Bool = true
     ) -> Conv3DImplementation {
         Conv3DImplementation(
-            name: name, device: .cuda, dtypes: [.int8], layout: layout, minimumComputeCapability: minimum,
-            archSpecificComputeCapability: archSpecific, priority: priority, isTemplate: true
+            name: name, device: .cuda, dtypes: dtypes, layout: layout, minimumComputeCapability: minimum,
+            archSpecificComputeCapability: archSpecific, priority: priority, isExact: isExact, isTemplate: true
         ) { workload, arch in
             guard let arch else { return "needs a GPU" }
             do {

@@ -124,6 +124,8 @@ public enum KernelCatalog {
         case "dp4a": data = try encoder.encode(try space.config(at: point, as: Dp4aConv3DConfig.self))
         case "imma": data = try encoder.encode(try space.config(at: point, as: ImmaConv3DConfig.self))
         case "imma_wgmma": data = try encoder.encode(try space.config(at: point, as: ImmaWgmmaConv3DConfig.self))
+        case "dw": data = try encoder.encode(try space.config(at: point, as: DepthwiseConv3DConfig.self))
+        case "hmma": data = try encoder.encode(try space.config(at: point, as: ImmaConv3DConfig.self))
         default: throw EngineError.unknownImplementation(impl, known: names)
         }
         return String(decoding: data, as: UTF8.self)

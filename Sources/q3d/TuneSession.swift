@@ -57,16 +57,19 @@ final class TuneSession {
     }
 
     func tune(_ target: TuneTarget) throws -> TuneSummary {
+        // hmma multiplies float operands (fp16 on the device); for it, int8 output means fp16 with bias
+        // and ReLU. Everything else tunes int8.
+        let dtype: ConvElementType = command.impl == "auto" ? .int8 : KernelCatalog.elementType(impl: command.impl)
         let request = Conv3DRequest(
-            parameters: target.parameters, dtype: .int8, int8Output: output.isInt8, residual: output == .int8Residual,
-            seed: command.seed)
+            parameters: target.parameters, dtype: dtype, int8Output: output.isInt8,
+            residual: dtype == .int8 && output == .int8Residual, seed: command.seed)
         let impl = try implementation(for: request)
         let workload = TrialWorkload(target.parameters)
         let logged = try TrialLog.load(command.log)
         for warning in logged.warnings { Terminal.note("warning: \(warning)") }
         let archName = arch?.nvrtcArchitecture ?? "cpu"
         let history = logged.records.filter {
-            $0.matches(workload, dtype: "int8", output: request.outputName, impl: impl) && $0.arch == archName
+            $0.matches(workload, dtype: request.dtype.rawValue, output: request.outputName, impl: impl) && $0.arch == archName
         }
         // --trials counts the log's trials too: a re-run measures only what an interrupted run left.
         var best: Double?
@@ -172,10 +175,11 @@ final class TuneSession {
         let template = KernelCatalog.template(impl: impl)
         try log.append(
             TrialRecord(
-                workload: workload, dtype: "int8", output: request.outputName, impl: impl, template: template?.name,
+                workload: workload, dtype: request.dtype.rawValue, output: request.outputName, impl: impl, template: template?.name,
                 templateVersion: template?.version, config: config, costs: result.times ?? [],
                 ms: result.succeeded ? result.milliseconds : nil, stage: result.stage, error: result.error,
-                device: deviceName, arch: arch?.nvrtcArchitecture ?? "cpu", q3dVersion: TrialRecord.q3dVersion,
+                device: deviceName, arch: arch?.nvrtcArchitecture ?? "cpu", detail: result.detail,
+                q3dVersion: TrialRecord.q3dVersion,
                 time: Date().timeIntervalSince1970))
     }
 }

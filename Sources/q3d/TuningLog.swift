@@ -25,12 +25,14 @@ struct TrialRecord: Codable {
     var error: String?
     var device: String
     var arch: String
+    /// What the worker reported besides the times: device, architecture, registers, spill bytes.
+    var detail: String?
     var q3dVersion: String
     /// Seconds since 1970.
     var time: Double
 
     enum CodingKeys: String, CodingKey {
-        case op, workload, dtype, output, impl, template, config, costs, ms, stage, error, device, arch, time
+        case op, workload, dtype, output, impl, template, config, costs, ms, stage, error, device, arch, detail, time
         case templateVersion = "template_version", q3dVersion = "q3d_version"
     }
 

@@ -64,14 +64,31 @@ final class Conv3DDispatcherTests: XCTestCase {
         }
     }
 
-    func testFloatRunsOnTheCPUAndKeepsTheHmmaSlot() throws {
-        let choice = try dispatcher(.sm90a).choose(impl: "auto", query: query(dtype: .float32))
-        XCTAssertEqual(choice.impl, "fast")
-        XCTAssertEqual(choice.rejected.first { $0.impl == "hmma" }?.reason, "no GPU float template yet (fp16 tensor cores, planned)")
-        XCTAssertEqual(choice.rejected.first { $0.impl == "imma" }?.reason, "computes int8, not float32")
-        XCTAssertThrowsError(try dispatcher(.sm90a).choose(impl: "auto", query: query(dtype: .float32, device: .cuda))) {
+    func testFloatRunsOnFp16TensorCoresWithAGPUElseOnTheCPU() throws {
+        let onGPU = try dispatcher(.sm90a).choose(impl: "auto", query: query(dtype: .float32))
+        XCTAssertEqual(onGPU.impl, "hmma")
+        XCTAssertNotNil(onGPU.config, "hmma reports its default config")
+        XCTAssertEqual(onGPU.rejected.first { $0.impl == "imma" }?.reason, "computes int8, not float32")
+        let onTuring = try dispatcher(.sm75).choose(impl: "auto", query: query(dtype: .float32))
+        XCTAssertEqual(onTuring.impl, "fast")
+        XCTAssertEqual(onTuring.rejected.first { $0.impl == "hmma" }?.reason, "needs sm_80 or later; the GPU is sm_75")
+        XCTAssertThrowsError(try dispatcher(.sm75).choose(impl: "auto", query: query(dtype: .float32, device: .cuda))) {
             XCTAssertTrue("\($0)".contains("no implementation takes it"), "\($0)")
         }
+        // int8 never goes to hmma: it is not exact.
+        let int8 = try dispatcher(.sm90a).choose(impl: "auto", query: query())
+        XCTAssertEqual(int8.rejected.first { $0.impl == "hmma" }?.reason, "computes float32, not int8")
+    }
+
+    func testDepthwiseRunsOnItsOwnTemplate() throws {
+        let depthwise = try Conv3DParameters(
+            batch: 1, inputChannels: 32, outputChannels: 32, input: Extent3(4, 14, 14), kernel: Extent3(uniform: 3),
+            padding: .explicit(Padding3D(symmetric: Extent3(uniform: 1))), groups: 32)
+        XCTAssertEqual(try dispatcher(.sm90a).choose(impl: "auto", query: query(depthwise)).impl, "dw")
+        XCTAssertEqual(try dispatcher(.sm61).choose(impl: "auto", query: query(depthwise)).impl, "dw")
+        let dense = try dispatcher(.sm90a).choose(impl: "auto", query: query())
+        XCTAssertEqual(dense.impl, "imma_wgmma")
+        XCTAssertNotNil(dense.rejected.first { $0.impl == "dw" }?.reason, "dw takes depthwise convolutions only")
     }
 
     func testInt8NeverRoutesToALossyAlgorithm() throws {
@@ -102,7 +119,7 @@ final class Conv3DDispatcherTests: XCTestCase {
             XCTAssertEqual("\($0)", "implementation 'imma_wgmma' cannot run this convolution: needs sm_90a; the GPU is sm_80")
         }
         XCTAssertThrowsError(try dispatcher(.sm80).choose(impl: "nope", query: query())) {
-            XCTAssertTrue("\($0)".hasPrefix("unknown implementation 'nope'; expected one of auto, imma_wgmma, imma, dp4a"), "\($0)")
+            XCTAssertTrue("\($0)".hasPrefix("unknown implementation 'nope'; expected one of auto, dw, imma_wgmma, imma, dp4a"), "\($0)")
         }
         let dp4a = try dispatcher(.sm80).choose(impl: "dp4a", query: query())
         XCTAssertEqual(dp4a.reason, "asked for by name")

@@ -33,7 +33,10 @@ public final class CUDATrialExecutor: TrialExecutor {
         do {
             guard request.repeats >= 1 else { throw EngineError.invalidInput("repeats is \(request.repeats); expected 1 or more") }
             convRequest = try request.convRequest()
-            guard convRequest.dtype == .int8 else { throw EngineError.invalidInput("GPU templates take int8 operands") }
+            guard convRequest.dtype == KernelCatalog.elementType(impl: request.impl) else {
+                throw EngineError.invalidInput(
+                    "\(request.impl) takes \(KernelCatalog.elementType(impl: request.impl).rawValue) operands, not \(convRequest.dtype.rawValue)")
+            }
             selection = try KernelCatalog.select(
                 impl: request.impl, workload: convRequest.parameters, arch: arch,
                 output: convRequest.outputKind, config: request.config,
@@ -94,8 +97,9 @@ public final class CUDATrialExecutor: TrialExecutor {
     public func misbehave(_ id: Int, spin: Bool) -> TrialResult {
         let source = """
             extern "C" __global__ void q3d_debug_fault(int* p, int spin) {
-                volatile int stop = 0;
-                if (spin) { while (!stop) {} }
+                // The clock is read by volatile asm, so the compiler cannot prove the loop endless and
+                // drop it (it did drop a loop on a volatile local: the spin then faulted instead).
+                if (spin) { for (;;) { if (clock64() < 0) break; } }
                 p[threadIdx.x] = 1;
             }
             """
