@@ -4,9 +4,9 @@ import Foundation
 @testable import Kernels
 import Tensors
 
-/// Runs a rendered depthwise kernel on the CPU: the kernel uses no shared memory, barriers or
-/// special instructions, so its text compiles as C++ once a few CUDA names are defined, and its grid
-/// runs thread by thread.
+/// Runs a rendered depthwise kernel on the CPU: the kernel uses no shared memory or barriers, so its
+/// text compiles as C++ once a few CUDA names (and `__byte_perm`, `__funnelshift_r`, `__dp4a`, written
+/// here from the PTX manual's definitions) are defined, and its grid runs thread by thread.
 enum DepthwiseEmulation {
     /// Random non-zero data for one workload and the CPU's exact int32 results.
     struct Problem {
@@ -69,6 +69,21 @@ enum DepthwiseEmulation {
         static inline float __int2float_rn(int v) { return (float)v; }
         // The default rounding mode rounds half to even, as the GPU's cvt.rni does.
         static inline int __float2int_rn(float v) { return (int)std::nearbyint(v); }
+        // Byte s_i of the eight bytes {y, x} (x the low four), for each selector nibble s_i.
+        static inline unsigned __byte_perm(unsigned x, unsigned y, unsigned s) {
+            const unsigned long long bytes = ((unsigned long long)y << 32) | x;
+            unsigned r = 0;
+            for (int i = 0; i < 4; ++i) r |= (unsigned)((bytes >> (8 * ((s >> (4 * i)) & 7))) & 0xff) << (8 * i);
+            return r;
+        }
+        // The low word of {hi, lo} shifted right by shift & 31.
+        static inline unsigned __funnelshift_r(unsigned lo, unsigned hi, unsigned shift) {
+            return (unsigned)((((unsigned long long)hi << 32) | lo) >> (shift & 31));
+        }
+        static inline int __dp4a(int a, int b, int c) {
+            for (int i = 0; i < 4; ++i) c += (int)(signed char)(a >> (8 * i)) * (int)(signed char)(b >> (8 * i));
+            return c;
+        }
 
         """
 

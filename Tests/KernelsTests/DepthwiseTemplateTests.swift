@@ -16,14 +16,20 @@ final class DepthwiseTemplateTests: XCTestCase {
         var all: [DepthwiseConv3DConfig] = []
         for c in DepthwiseConv3DTemplate.channelValues {
             for t in DepthwiseConv3DTemplate.outputsWValues {
-                for n in DepthwiseConv3DTemplate.threadsValues { all.append(DepthwiseConv3DConfig(channels: c, outputsW: t, threads: n)) }
+                for n in DepthwiseConv3DTemplate.threadsValues {
+                    for tap in [false, true] {
+                        for rows in [false, true] {
+                            all.append(DepthwiseConv3DConfig(channels: c, outputsW: t, threads: n, tapDP4A: tap, unrollRows: rows))
+                        }
+                    }
+                }
             }
         }
         return all
     }
 
     func testSpaceCountsExactlyTheConfigsThatPassTheRulesAndHoldsTheDefault() throws {
-        XCTAssertEqual(DepthwiseConv3DTemplate.knobs.map(\.candidateCount).reduce(1, *), 3 * 4 * 4)
+        XCTAssertEqual(DepthwiseConv3DTemplate.knobs.map(\.candidateCount).reduce(1, *), 3 * 4 * 4 * 2 * 2)
         for layer in Self.workloads {
             for arch in Self.archs {
                 let space = try DepthwiseConv3DTemplate.space(for: layer.parameters, on: arch)
@@ -47,6 +53,18 @@ final class DepthwiseTemplateTests: XCTestCase {
         ) { error in
             XCTAssertTrue("\(error)".contains("channels 16 does not divide the packed channel pitch 56"), "\(error)")
         }
+        // dp4a over the taps needs them to read consecutive inputs along W.
+        let dilated = try XCTUnwrap(Self.workloads.first { $0.name == "dw.c21d2" })
+        XCTAssertThrowsError(
+            try DepthwiseConv3DTemplate.validate(
+                DepthwiseConv3DConfig(channels: 4, outputsW: 2, threads: 128, tapDP4A: true), for: dilated.parameters, on: .sm90)
+        ) { error in
+            XCTAssertTrue("\(error)".contains("tap_dp4a needs consecutive taps along W; the W dilation is 2"), "\(error)")
+        }
+        // Logs written before the two knobs existed still decode, as the configs they ran.
+        let old = try JSONDecoder().decode(
+            DepthwiseConv3DConfig.self, from: Data(#"{"channels":8,"outputs_w":4,"threads":128}"#.utf8))
+        XCTAssertEqual(old, DepthwiseConv3DConfig(channels: 8, outputsW: 4, threads: 128))
     }
 
     func testRejectsConvolutionsThatAreNotDepthwiseAndForeignKnobValues() throws {
@@ -73,7 +91,7 @@ final class DepthwiseTemplateTests: XCTestCase {
         let a = try DepthwiseConv3DTemplate.render(workload: layer, config: config, output: output)
         let b = try DepthwiseConv3DTemplate.render(workload: layer, config: config, output: output)
         XCTAssertEqual(a, b)
-        XCTAssertTrue(a.text.hasPrefix("// dw_conv3d_ndhwc v1:"))
+        XCTAssertTrue(a.text.hasPrefix("// dw_conv3d_ndhwc v2:"))
         XCTAssertTrue(a.text.contains("// config: \(config.json)"))
         // 8 x 16 x 28 pixel rows x 7 tiles of 4 along W x 6 vectors of 16 channels, 128 per block.
         XCTAssertEqual(a.grid, LaunchDimensions(x: (8 * 16 * 28 * 7 * 6 + 127) / 128))

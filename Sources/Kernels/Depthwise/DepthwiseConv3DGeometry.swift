@@ -52,6 +52,16 @@ struct DepthwiseConv3DGeometry: Hashable, Sendable {
         (outputs - 1) * workload.stride.width + (workload.kernel.width - 1) * workload.dilation.width + 1
     }
 
+    /// `dp4a` instructions per output, channel and filter row with `tap_dp4a`: the row's taps in fours.
+    var tapChunks: Int { (workload.kernel.width + 3) / 4 }
+
+    /// Words per channel of the transposed window with `tap_dp4a`: the last output's last chunk ends
+    /// at position (outputs - 1) * stride + 4 * chunks, plus one word so that every four-byte window
+    /// is a funnel shift of two words held.
+    func transposedWords(outputs: Int) -> Int {
+        ((outputs - 1) * workload.stride.width + 4 * tapChunks + 3) / 4 + 1
+    }
+
     /// Work items (one per thread): pixels along N, Do, Ho, the W tiles and the channel vectors.
     func items(_ config: DepthwiseConv3DConfig) -> Int {
         let w = workload

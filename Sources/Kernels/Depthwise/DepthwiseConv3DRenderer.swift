@@ -71,6 +71,16 @@ struct DepthwiseConv3DRenderer {
         // Byte b of word w, sign-extended.
         Q3D_DEVICE int q3d_s8(uint32_t w, int b) { return (int)(int8_t)(w >> (8 * b)); }
 
+        // A 4x4 byte transpose: byte i of word k of the result is byte k of input word i.
+        Q3D_DEVICE void q3d_transpose4(uint32_t a, uint32_t b, uint32_t c, uint32_t d, uint32_t out[4]) {
+          const uint32_t ab_lo = __byte_perm(a, b, 0x5140), ab_hi = __byte_perm(a, b, 0x7362);
+          const uint32_t cd_lo = __byte_perm(c, d, 0x5140), cd_hi = __byte_perm(c, d, 0x7362);
+          out[0] = __byte_perm(ab_lo, cd_lo, 0x5410);
+          out[1] = __byte_perm(ab_lo, cd_lo, 0x7632);
+          out[2] = __byte_perm(ab_hi, cd_hi, 0x5410);
+          out[3] = __byte_perm(ab_hi, cd_hi, 0x7632);
+        }
+
         """
 
     func constants() -> String {
@@ -90,11 +100,143 @@ struct DepthwiseConv3DRenderer {
             constexpr int C_GROUPS = PITCH / V, X_TILES = (OUT_W + T - 1) / T;
             constexpr int ITEMS = BATCH * OUT_D * OUT_H * X_TILES * C_GROUPS;
             static_assert(PITCH % V == 0 && ITEMS == \(geometry.items(config)), "work decomposition");
-
+            \(tapConstants)
             // V bytes of channels, loaded and stored as one vector access.
             struct alignas(V) q3d_vec { uint32_t w[WORDS]; };
             struct alignas(16) q3d_s32x4 { int v[4]; };
 
+            """
+    }
+
+    /// With `tap_dp4a`: the row's taps in fours (CHUNKS), and the window held as PW words of four
+    /// positions per channel (WINP positions, those past WIN zero).
+    var tapConstants: String {
+        guard config.tapDP4A else { return "" }
+        return """
+            constexpr int CHUNKS = \(geometry.tapChunks), PW = \(geometry.transposedWords(outputs: config.outputsW)), WINP = 4 * PW;
+            static_assert(DIL_W == 1 && WINP >= WIN && (T - 1) * STRIDE_W + 4 * CHUNKS <= WINP - 4, "tap windows");
+
+            """
+    }
+
+    /// The products of one filter row: one byte multiply-add per tap, or with `tap_dp4a` per four taps.
+    var rowProducts: String {
+        guard config.tapDP4A else {
+            return """
+                      const int8_t* taps = weight + (kz * KER_H + ky) * KER_W * PITCH + c0;
+                      #pragma unroll
+                      for (int kx = 0; kx < KER_W; ++kx) {
+                        const q3d_vec wv = *reinterpret_cast<const q3d_vec*>(taps + kx * PITCH);
+                        #pragma unroll
+                        for (int t = 0; t < T; ++t)
+                          #pragma unroll
+                          for (int j = 0; j < V; ++j)
+                            acc[t][j] += q3d_s8(win[t * STRIDE_W + kx * DIL_W].w[j >> 2], j & 3) * q3d_s8(wv.w[j >> 2], j & 3);
+                      }
+
+                """
+        }
+        return """
+                  // Per channel, the row's weights in words of four taps (zero past KER_W) and the window in
+                  // words of four consecutive positions: both are 4x4 byte transposes of what was loaded.
+                  const int8_t* taps = weight + (kz * KER_H + ky) * KER_W * PITCH + c0;
+                  q3d_vec wv[4 * CHUNKS];
+                  #pragma unroll
+                  for (int kx = 0; kx < 4 * CHUNKS; ++kx) {
+                    if (kx < KER_W) {
+                      wv[kx] = *reinterpret_cast<const q3d_vec*>(taps + kx * PITCH);
+                    } else {
+                      #pragma unroll
+                      for (int q = 0; q < WORDS; ++q) wv[kx].w[q] = 0;
+                    }
+                  }
+                  uint32_t wt[CHUNKS][V], col[PW][V];
+                  #pragma unroll
+                  for (int q = 0; q < WORDS; ++q) {
+                    #pragma unroll
+                    for (int c = 0; c < CHUNKS; ++c)
+                      q3d_transpose4(wv[4 * c].w[q], wv[4 * c + 1].w[q], wv[4 * c + 2].w[q], wv[4 * c + 3].w[q], &wt[c][4 * q]);
+                    #pragma unroll
+                    for (int k = 0; k < PW; ++k)
+                      q3d_transpose4(win[4 * k].w[q], win[4 * k + 1].w[q], win[4 * k + 2].w[q], win[4 * k + 3].w[q], &col[k][4 * q]);
+                  }
+                  // Output t's taps 4c..4c+3 read positions p..p+3, p = t * STRIDE_W + 4c: a funnel shift of two
+                  // window words (a tap past KER_W has weight zero, whatever input byte it meets).
+                  #pragma unroll
+                  for (int t = 0; t < T; ++t)
+                    #pragma unroll
+                    for (int c = 0; c < CHUNKS; ++c) {
+                      const int p = t * STRIDE_W + 4 * c;
+                      #pragma unroll
+                      for (int j = 0; j < V; ++j) {
+                        const uint32_t x = __funnelshift_r(col[p / 4][j], col[p / 4 + 1][j], 8 * (p % 4));
+                        acc[t][j] = __dp4a((int)x, (int)wt[c][j], acc[t][j]);
+                      }
+                    }
+
+            """
+    }
+
+    /// The loop over the filter: plane by plane (kz), and in each plane row by row (ky) — a row's
+    /// window loaded, then multiplied — or with `unroll_rows` every row's window loaded first, so that
+    /// all of a plane's loads are in flight together (rows outside the input are zero).
+    var filterLoop: String {
+        let held = config.tapDP4A ? "WINP" : "WIN"
+        guard config.unrollRows else {
+            return """
+                  #pragma unroll 1
+                  for (int kz = 0; kz < KER_D; ++kz) {
+                    const int iz = iz0 + kz * DIL_D;
+                    if ((unsigned)iz >= (unsigned)IN_D) continue;
+                    #pragma unroll 1
+                    for (int ky = 0; ky < KER_H; ++ky) {
+                      const int iy = iy0 + ky * DIL_H;
+                      if ((unsigned)iy >= (unsigned)IN_H) continue;
+                      // The input row window, zero outside the input (the left and right padding).
+                      const int8_t* row = input + ((n * IN_D + iz) * IN_H + iy) * IN_W * PITCH + c0;
+                      q3d_vec win[\(held)];
+                      #pragma unroll
+                      for (int r = 0; r < \(held); ++r) {
+                        const int ix = ix0 + r;
+                        if (r < WIN && (unsigned)ix < (unsigned)IN_W) {
+                          win[r] = *reinterpret_cast<const q3d_vec*>(row + ix * PITCH);
+                        } else {
+                          #pragma unroll
+                          for (int q = 0; q < WORDS; ++q) win[r].w[q] = 0;
+                        }
+                      }
+                \(rowProducts)    }
+                  }
+                """
+        }
+        return """
+              #pragma unroll 1
+              for (int kz = 0; kz < KER_D; ++kz) {
+                const int iz = iz0 + kz * DIL_D;
+                if ((unsigned)iz >= (unsigned)IN_D) continue;
+                // Every row window of this filter plane, zero outside the input, before any is used.
+                q3d_vec rows[KER_H][\(held)];
+                #pragma unroll
+                for (int ky = 0; ky < KER_H; ++ky) {
+                  const int iy = iy0 + ky * DIL_H;
+                  const bool inside = (unsigned)iy < (unsigned)IN_H;
+                  const int8_t* row = input + ((n * IN_D + iz) * IN_H + (inside ? iy : 0)) * IN_W * PITCH + c0;
+                  #pragma unroll
+                  for (int r = 0; r < \(held); ++r) {
+                    const int ix = ix0 + r;
+                    if (inside && r < WIN && (unsigned)ix < (unsigned)IN_W) {
+                      rows[ky][r] = *reinterpret_cast<const q3d_vec*>(row + ix * PITCH);
+                    } else {
+                      #pragma unroll
+                      for (int q = 0; q < WORDS; ++q) rows[ky][r].w[q] = 0;
+                    }
+                  }
+                }
+                #pragma unroll
+                for (int ky = 0; ky < KER_H; ++ky) {
+                  const q3d_vec (&win)[\(held)] = rows[ky];
+            \(rowProducts)    }
+              }
             """
     }
 
@@ -120,40 +262,7 @@ struct DepthwiseConv3DRenderer {
             #pragma unroll
             for (int j = 0; j < V; ++j) acc[t][j] = 0;
 
-          #pragma unroll 1
-          for (int kz = 0; kz < KER_D; ++kz) {
-            const int iz = iz0 + kz * DIL_D;
-            if ((unsigned)iz >= (unsigned)IN_D) continue;
-            #pragma unroll 1
-            for (int ky = 0; ky < KER_H; ++ky) {
-              const int iy = iy0 + ky * DIL_H;
-              if ((unsigned)iy >= (unsigned)IN_H) continue;
-              // The input row window, zero outside the input (the left and right padding).
-              const int8_t* row = input + ((n * IN_D + iz) * IN_H + iy) * IN_W * PITCH + c0;
-              q3d_vec win[WIN];
-              #pragma unroll
-              for (int r = 0; r < WIN; ++r) {
-                const int ix = ix0 + r;
-                if ((unsigned)ix < (unsigned)IN_W) {
-                  win[r] = *reinterpret_cast<const q3d_vec*>(row + ix * PITCH);
-                } else {
-                  #pragma unroll
-                  for (int q = 0; q < WORDS; ++q) win[r].w[q] = 0;
-                }
-              }
-              const int8_t* taps = weight + (kz * KER_H + ky) * KER_W * PITCH + c0;
-              #pragma unroll
-              for (int kx = 0; kx < KER_W; ++kx) {
-                const q3d_vec wv = *reinterpret_cast<const q3d_vec*>(taps + kx * PITCH);
-                #pragma unroll
-                for (int t = 0; t < T; ++t)
-                  #pragma unroll
-                  for (int j = 0; j < V; ++j)
-                    acc[t][j] += q3d_s8(win[t * STRIDE_W + kx * DIL_W].w[j >> 2], j & 3) * q3d_s8(wv.w[j >> 2], j & 3);
-              }
-            }
-          }
-
+        \(filterLoop)
           const int pixel0 = ((n * OUT_D + oz) * OUT_H + oy) * OUT_W + ox0;
 
         """

@@ -1,5 +1,5 @@
 /// The validity rules of the depthwise template on one architecture, and their class form for
-/// ``ConfigSpace`` (every candidate its own class; the space has at most 48 points).
+/// ``ConfigSpace`` (every candidate its own class; the space has at most 192 points).
 struct DepthwiseConv3DRules: Hashable, Sendable {
     let geometry: DepthwiseConv3DGeometry
     let arch: GPUArchitecture
@@ -14,8 +14,19 @@ struct DepthwiseConv3DRules: Hashable, Sendable {
     /// Registers of one thread: accumulators, the input window with every byte sign-extended to a
     /// register of its own (ptxas extracts each once, since several outputs and taps reuse it), and the
     /// reserve. ptxas decides; this keeps the space away from spills (the sweep compiles all of it).
-    static func estimatedRegisters(_ config: DepthwiseConv3DConfig, window: Int) -> Int {
-        config.outputsW * config.channels + window * config.channels + reservedRegisters
+    ///
+    /// With `tap_dp4a` the window stays packed: its raw words, the transposed words per channel and the
+    /// row's weights in words of four taps.
+    static func estimatedRegisters(_ config: DepthwiseConv3DConfig, geometry: DepthwiseConv3DGeometry) -> Int {
+        let window = geometry.window(outputs: config.outputsW)
+        // With `unroll_rows` the other rows of the filter plane are held as loaded words too.
+        let heldRows = config.unrollRows ? (geometry.workload.kernel.height - 1) * window * config.channels / 4 : 0
+        guard config.tapDP4A else {
+            return config.outputsW * config.channels + window * config.channels + heldRows + reservedRegisters
+        }
+        let chunks = geometry.tapChunks
+        return config.outputsW * config.channels + window * config.channels / 4 + heldRows
+            + config.channels * (geometry.transposedWords(outputs: config.outputsW) + chunks) + reservedRegisters
     }
 
     /// Registers per thread of a block of `threads` threads with `__launch_bounds__(threads, 1)`.
@@ -37,7 +48,10 @@ struct DepthwiseConv3DRules: Hashable, Sendable {
         let window = geometry.window(outputs: config.outputsW) * config.channels / 4
         if window > Self.maxWindowRegisters { found.append(.window(window, limit: Self.maxWindowRegisters)) }
         if config.threads > arch.maxThreadsPerBlock { found.append(.threads(config.threads, limit: arch.maxThreadsPerBlock)) }
-        let registers = Self.estimatedRegisters(config, window: geometry.window(outputs: config.outputsW))
+        if config.tapDP4A, geometry.workload.dilation.width != 1 {
+            found.append(.tapDP4A(dilation: geometry.workload.dilation.width))
+        }
+        let registers = Self.estimatedRegisters(config, geometry: geometry)
         let budget = registerBudget(threads: config.threads)
         if registers > budget { found.append(.registers(registers, budget: budget, threads: config.threads)) }
         if pitch % config.channels == 0, geometry.grid(config) > arch.maxGridDimensions.x {
@@ -55,6 +69,7 @@ struct DepthwiseConv3DRules: Hashable, Sendable {
             "at most \(Self.maxWindowRegisters) registers of input window per thread",
             "threads within \(arch.maxThreadsPerBlock); estimated registers within the per-thread budget",
             "grid within \(arch.maxGridDimensions.x) blocks",
+            "tap_dp4a only with a W dilation of 1 (dilation here: \(geometry.workload.dilation.width))",
         ]
     }
 }
@@ -68,6 +83,7 @@ public enum DepthwiseConv3DViolation: Hashable, Sendable, CustomStringConvertibl
     case threads(Int, limit: Int)
     case registers(Int, budget: Int, threads: Int)
     case grid(Int, limit: Int)
+    case tapDP4A(dilation: Int)
 
     public var description: String {
         switch self {
@@ -85,6 +101,8 @@ public enum DepthwiseConv3DViolation: Hashable, Sendable, CustomStringConvertibl
             return "an estimated \(n) registers per thread exceed the \(budget) of a block of \(threads) threads"
         case let .grid(blocks, limit):
             return "\(blocks) blocks exceed the grid limit \(limit)"
+        case let .tapDP4A(dilation):
+            return "tap_dp4a needs consecutive taps along W; the W dilation is \(dilation)"
         }
     }
 }
@@ -98,7 +116,8 @@ struct DepthwiseConv3DConstraints: ConfigConstraints {
     func isValid(classes: [Int]) -> Bool {
         let values = DepthwiseConv3DTemplate.knobOrder.map(\.1)
         let config = DepthwiseConv3DConfig(
-            channels: values[0][classes[0]], outputsW: values[1][classes[1]], threads: values[2][classes[2]])
+            channels: values[0][classes[0]], outputsW: values[1][classes[1]], threads: values[2][classes[2]],
+            tapDP4A: values[3][classes[3]] != 0, unrollRows: values[4][classes[4]] != 0)
         return rules.violations(of: config).isEmpty
     }
 

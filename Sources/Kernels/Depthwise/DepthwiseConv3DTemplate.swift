@@ -6,7 +6,8 @@ import ConvGeometry
 /// Each thread computes ``DepthwiseConv3DConfig/outputsW`` consecutive outputs along W for a vector of
 /// ``DepthwiseConv3DConfig/channels`` channels: per filter row it loads the input window those outputs
 /// read (one 4-, 8- or 16-byte load per position) into registers and multiplies it with the row's
-/// weights, accumulating in int32; then the fused int8 epilogue of ``OutputKind`` (exactly
+/// weights (one byte multiply-add per tap, or with `tap_dp4a` four taps per `dp4a`), accumulating in
+/// int32; then the fused int8 epilogue of ``OutputKind`` (exactly
 /// `ConvGeometry.Epilogue`) or the raw int32 accumulators. Padding, stride and dilation are predicates on
 /// the loads. Any C works: channels are padded to a multiple of 4 when packing
 /// (``DepthwiseConv3DGeometry`` lists the layouts). No instruction past sm_61 is needed.
@@ -20,14 +21,17 @@ public enum DepthwiseConv3DTemplate {
     /// The template's name in sources, logs and tuning records.
     public static let name = "dw_conv3d_ndhwc"
     /// Bumped whenever the rendered source changes for the same workload and configuration.
-    public static let version = 1
+    public static let version = 2
 
     public static let channelValues = [4, 8, 16]
     public static let outputsWValues = [1, 2, 4, 8]
     public static let threadsValues = [64, 128, 256, 512]
+    public static let tapDP4AValues = [0, 1]
+    public static let unrollRowsValues = [0, 1]
 
     static let knobOrder: [(DepthwiseConv3DConfig.CodingKeys, [Int])] = [
-        (.channels, channelValues), (.outputsW, outputsWValues), (.threads, threadsValues),
+        (.channels, channelValues), (.outputsW, outputsWValues), (.threads, threadsValues), (.tapDP4A, tapDP4AValues),
+        (.unrollRows, unrollRowsValues),
     ]
 
     /// The knobs of every depthwise space.
