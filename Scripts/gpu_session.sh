@@ -8,7 +8,8 @@
 #   tune-faults checks that a faulting and a hanging kernel fail only their own trials; tune-search-model and
 #   tune-search-random tune $LAYERS with the model-guided search ($TRIALS, default 200) and random search
 #   ($RANDOM_TRIALS, default 2000) for Scripts/tuning_analysis.py search; tune-r3d18 writes R3D-18 and tunes
-#   every convolution of it ($TRIALS per workload, default 64) for Scripts/tuning_analysis.py model)
+#   every convolution of it ($TRIALS per workload, default 64) for Scripts/tuning_analysis.py model;
+#   tune-dw measures every config of the depthwise template on the depthwise layers)
 set -uo pipefail
 Q=${Q3D:-./carry/q3d}
 OUT=${OUT:-/tmp/q3d-out}
@@ -58,6 +59,13 @@ for s in "$@"; do
         $Q tune --layer "$layer" --device cuda --impl "${IMPL:-imma_wgmma}" --out int8 --strategy "$strategy" \
           --trials "$trials" --round "$round" --log "$OUT/tune_$strategy.jsonl" --json \
           >> "$OUT/tune_$strategy.json" 2>> "$LOG"
+      done ;;
+    tune-dw)
+      # The depthwise space is small (at most 192 configs): grid search measures all of it.
+      for layer in ${LAYERS:-dw.c96 dw.c96s2 dw.c54}; do
+        step "$s $layer"
+        $Q tune --layer "$layer" --device cuda --impl dw --out int8 --strategy grid --trials 200 --round 64 \
+          --log "$OUT/tune_dw.jsonl" --json >> "$OUT/tune_dw.json" 2>> "$LOG"
       done ;;
     tune-r3d18)
       step "$s"

@@ -47,7 +47,8 @@ public enum AnchorLayers {
             batch: batch ?? 1, inputChannels: 24, outputChannels: 40, input: Extent3(uniform: 9),
             kernel: Extent3(uniform: 3), dilation: Extent3(uniform: 2),
             padding: .explicit(Padding3D(front: 0, top: 1, left: 1, back: 2, bottom: 2, right: 1)))
-        let named = ["r3d.l1", "r2p1d.t", "r3d.stem"].compactMap { Self.named($0, batch: batch) }
+        let anchors = all(batch: batch)
+        let named = ["r3d.l1", "r2p1d.t", "r3d.stem"].compactMap { name in anchors.first { $0.name == name } }
         return named + [NamedConv3D("odd.c24k40d2", odd)]
     }
 
@@ -59,8 +60,7 @@ public enum AnchorLayers {
         case "anchors", "all": return all(batch: batch)
         case "dw", "depthwise": return depthwiseSet(batch: batch)
         default:
-            let pool = all(batch: batch) + verificationSet(batch: batch).filter { $0.name.hasPrefix("odd") }
-                + depthwiseSet(batch: batch)
+            let pool = everyNamed(batch: batch)
             var result: [NamedConv3D] = []
             for part in name.split(separator: ",") {
                 guard let layer = pool.first(where: { $0.name == part }) else { return nil }
@@ -70,8 +70,13 @@ public enum AnchorLayers {
         }
     }
 
-    /// The layer called `name`, or nil.
+    /// Every named workload: the benchmark layers, the odd verification workload, the depthwise set.
+    public static func everyNamed(batch: Int? = nil) -> [NamedConv3D] {
+        all(batch: batch) + verificationSet(batch: batch).filter { $0.name.hasPrefix("odd") } + depthwiseSet(batch: batch)
+    }
+
+    /// The workload called `name` (a benchmark layer, `odd.c24k40d2` or a depthwise one), or nil.
     public static func named(_ name: String, batch: Int? = nil) -> NamedConv3D? {
-        all(batch: batch).first { $0.name == name }
+        everyNamed(batch: batch).first { $0.name == name }
     }
 }

@@ -6,7 +6,7 @@ import ConvGeometry
 /// Either `--layer NAME` (a benchmark layer of shared/ANCHORS.md, optionally with `--batch`) or
 /// `--input N,C,D,H,W --weight K,C/groups,kd,kh,kw` with optional stride, padding, dilation and groups.
 struct ConvOptions: ParsableArguments {
-    @Option(help: "A named benchmark layer instead of --input/--weight: \(AnchorLayers.all().map(\.name).joined(separator: ", ")).")
+    @Option(help: "A named layer instead of --input/--weight: \(AnchorLayers.everyNamed().map(\.name).joined(separator: ", ")).")
     var layer: String?
 
     @Option(help: "Batch for --layer (default: the layer's own), or for tune --model.")
@@ -38,7 +38,7 @@ struct ConvOptions: ParsableArguments {
             }
             guard let named = AnchorLayers.named(layer, batch: batch) else {
                 throw ValidationError(
-                    "unknown layer '\(layer)'; expected one of \(AnchorLayers.all().map(\.name).joined(separator: ", "))")
+                    "unknown layer '\(layer)'; expected one of \(AnchorLayers.everyNamed().map(\.name).joined(separator: ", "))")
             }
             return (named.name, named.parameters)
         }

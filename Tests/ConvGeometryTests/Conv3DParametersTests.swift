@@ -14,6 +14,13 @@ final class Conv3DParametersTests: XCTestCase {
             XCTAssertEqual(gflop, expected[layer.name]!, accuracy: 0.051, layer.name)
         }
         XCTAssertEqual(AnchorLayers.named("r3d.stem")?.parameters.output, Extent3(16, 56, 56))
+        // Every named workload resolves by name (what --layer takes), with its batch override.
+        XCTAssertEqual(AnchorLayers.named("dw.c96", batch: 2)?.parameters.groups, 96)
+        XCTAssertEqual(AnchorLayers.named("dw.c96", batch: 2)?.parameters.batch, 2)
+        XCTAssertEqual(AnchorLayers.named("odd.c24k40d2")?.parameters.dilation, Extent3(uniform: 2))
+        XCTAssertNil(AnchorLayers.named("r3d.l5"))
+        XCTAssertEqual(AnchorLayers.verificationSet().map(\.name), ["r3d.l1", "r2p1d.t", "r3d.stem", "odd.c24k40d2"])
+        XCTAssertEqual(Set(AnchorLayers.everyNamed().map(\.name)).count, AnchorLayers.everyNamed().count, "names are unique")
     }
 
     func testOutputExtentFollowsTheFormulaOnEveryAxis() throws {
