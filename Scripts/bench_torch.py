@@ -4,7 +4,7 @@
 The anchor Q3D is compared with, measured in the same device run: fp16 channels-last (cuDNN), the
 fastest path a PyTorch user has, and optionally fp32/tf32/fp16. Prints a table and writes JSON.
 
-    python3 Scripts/bench_torch.py --out torch.json [--modes fp16cl,fp16] [--repeats 50] [--depthwise]
+    python3 Scripts/bench_torch.py --out torch.json [--modes fp16cl,fp16] [--repeats 50] [--depthwise] [--grouped]
 """
 import argparse
 import json
@@ -24,6 +24,15 @@ LAYERS = [
     ("r2p1d.t", 8, 144, 64, (16, 56, 56), (3, 1, 1), (1, 1, 1), (1, 0, 0)),
     ("i3d.pw", 8, 256, 64, (8, 28, 28), (1, 1, 1), (1, 1, 1), (0, 0, 0)),
     ("unet.64", 1, 64, 64, (64, 64, 64), (3, 3, 3), (1, 1, 1), (1, 1, 1)),
+]
+
+# Grouped layers of AnchorLayers.groupedSet (ResNeXt-3D-like, 32 groups; channel-separated-like, 4
+# groups), for --grouped: name, N, C, K, groups, (D, H, W), stride; 3x3x3, padding 1.
+GROUPED = [
+    ("g32.c128", 8, 128, 128, 32, (8, 56, 56), (1, 1, 1)),
+    ("g32.c256", 8, 256, 256, 32, (8, 28, 28), (1, 1, 1)),
+    ("g32.c512s2", 8, 512, 512, 32, (8, 28, 28), (1, 2, 2)),
+    ("g4.c256", 8, 256, 256, 4, (8, 14, 14), (1, 1, 1)),
 ]
 
 # Depthwise layers (groups = C = K) of AnchorLayers.depthwiseSet, for --depthwise; the odd dw.c21d2
@@ -113,6 +122,28 @@ def depthwise(modes, warmup, repeats):
     return rows
 
 
+def grouped(modes, warmup, repeats):
+    """PyTorch's grouped conv3d on the grouped layers."""
+    rows = []
+    for name, n, c, k, g, dhw, stride in GROUPED:
+        out = [(dhw[i] + 2 - 3) // stride[i] + 1 for i in range(3)]
+        row = {"name": name, "gflop": 2 * n * k * out[0] * out[1] * out[2] * (c // g) * 27 / 1e9}
+        for mode in modes:
+            dtype = torch.float16 if mode.startswith("fp16") else torch.float32
+            conv = torch.nn.Conv3d(c, k, 3, stride=stride, padding=1, groups=g, bias=False).to("cuda", dtype)
+            x = torch.randn(n, c, *dhw, device="cuda", dtype=dtype)
+            if mode.endswith("cl"):
+                conv = conv.to(memory_format=torch.channels_last_3d)
+                x = x.contiguous(memory_format=torch.channels_last_3d)
+            with torch.no_grad():
+                med, lo, hi = time_ms(lambda: conv(x), warmup, repeats)
+            row[mode] = {"ms": med, "ms_min": lo, "ms_max": hi, "tops": row["gflop"] / med}
+            print(f"{name:10s} {mode:7s} {med:8.3f} ms  ({lo:.3f}-{hi:.3f})  {row['gflop'] / med:6.1f} TOPS",
+                  file=sys.stderr)
+        rows.append(row)
+    return rows
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="torch_anchors.json")
@@ -120,6 +151,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=50)
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--depthwise", action="store_true", help="also time the depthwise layers and a copy")
+    ap.add_argument("--grouped", action="store_true", help="also time the grouped layers")
     args = ap.parse_args()
     torch.backends.cudnn.benchmark = True
     dev = torch.device("cuda")
@@ -143,6 +175,8 @@ def main():
                   file=sys.stderr)
         results["layers"].append(row)
     results["int8_matmul_ceiling"] = int8_ceiling(args.warmup, args.repeats)
+    if args.grouped:
+        results["grouped"] = grouped(args.modes.split(","), args.warmup, args.repeats)
     if args.depthwise:
         results["depthwise"] = depthwise(args.modes.split(","), args.warmup, args.repeats)
         results["copy_ceiling"] = copy_ceiling(args.warmup, args.repeats)

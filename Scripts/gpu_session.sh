@@ -32,7 +32,7 @@ for s in "$@"; do
       $Q verify --impl "$impl" --configs "${CONFIGS:-100}" --rows "$OUT/verify_$impl.jsonl" 2>&1 | tee -a "$LOG" ;;
     torch)
       step torch
-      python3 Scripts/bench_torch.py --out "$OUT/torch.json" --modes "${MODES:-fp16cl,fp16}" --depthwise 2>&1 | tee -a "$LOG" ;;
+      python3 Scripts/bench_torch.py --out "$OUT/torch.json" --modes "${MODES:-fp16cl,fp16}" --depthwise --grouped 2>&1 | tee -a "$LOG" ;;
     bench-*)
       impl=${s#bench-}
       step "$s"
