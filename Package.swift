@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "CPUKernelsTests", dependencies: ["CPUKernels", "Tensors", "ConvGeometry"]),
         .testTarget(name: "CUDARuntimeTests", dependencies: ["CUDARuntime"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Tensors", "ConvGeometry", "CPUKernels", "Kernels", "CUDARuntime"]),
-        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Kernels", "ConvGeometry", "Tensors"]),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Kernels", "ConvGeometry", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "GraphTests", dependencies: ["Graph", "Tensors", "ConvGeometry"]),
         .testTarget(
             name: "ONNXTests",
