@@ -46,6 +46,8 @@ let package = Package(
                 "Demo", "Engine", "Tuning", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Offline judge of the search strategies on logged trials (see its header).
+        .executableTarget(name: "tuning-replay", dependencies: ["Tuning", "Kernels", "ConvGeometry", "Tensors"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "ConvGeometryTests", dependencies: ["ConvGeometry"]),
         .testTarget(name: "CPUKernelsTests", dependencies: ["CPUKernels", "Tensors", "ConvGeometry"]),

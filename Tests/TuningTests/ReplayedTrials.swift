@@ -35,8 +35,7 @@ struct ReplayedTrials {
         self.layer = layer
         self.costs = costs
         let points = costs.keys.sorted { $0.indices.lexicographicallyPrecedes($1.indices) }
-        space = try ConfigSpace(
-            knobs: full.knobs, constraints: MeasuredOnly(candidateCounts: full.candidates.map(\.count), points: points))
+        space = try MeasuredPoints.space(restricting: full, to: points)
         hints = SearchHints(
             features: try ImmaWgmmaConv3DTemplate.featureFunction(for: parameters, on: .sm90a, space: full),
             estimate: try ImmaWgmmaConv3DTemplate.estimateFunction(for: parameters, on: .sm90a, space: full))
@@ -57,20 +56,4 @@ struct ReplayedTrials {
 enum ReplayError: Error {
     case unknownLayer(String)
     case badLine(String)
-}
-
-/// Constraints that admit exactly the listed points (each candidate its own class).
-struct MeasuredOnly: ConfigConstraints {
-    let candidateClasses: [[Int]]
-    let members: Set<[Int]>
-    let prefixes: Set<[Int]>
-
-    init(candidateCounts: [Int], points: [ConfigPoint]) {
-        candidateClasses = candidateCounts.map { Array(0..<$0) }
-        members = Set(points.map(\.indices))
-        prefixes = Set(points.flatMap { point in (0...point.indices.count).map { Array(point.indices.prefix($0)) } })
-    }
-
-    func isValid(classes: [Int]) -> Bool { members.contains(classes) }
-    func mayBeValid(classes: [Int], fixed: Int) -> Bool { prefixes.contains(Array(classes.prefix(fixed))) }
 }
