@@ -26,7 +26,7 @@ extension ImmaWgmmaConv3DTemplate {
     /// ```swift
     /// let space = try ImmaWgmmaConv3DTemplate.space(for: layer, on: .sm90a)
     /// let features = try ImmaWgmmaConv3DTemplate.featureFunction(for: layer, on: .sm90a, space: space)
-    /// var search = ModelGuidedSearch(space: space, seed: 1, derivedFeatures: features)
+    /// var search = ModelGuidedSearch(space: space, seed: 1, hints: SearchHints(features: features))  // Tuning
     /// ```
     public static func featureFunction(
         for workload: Conv3DParameters, on arch: GPUArchitecture, space: ConfigSpace
