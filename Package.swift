@@ -46,12 +46,14 @@ let package = Package(
                 "Demo", "Engine", "Tuning", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Offline judge of the search strategies on logged trials (see its header).
+        .executableTarget(name: "tuning-replay", dependencies: ["Tuning", "Kernels", "ConvGeometry", "Tensors"]),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "ConvGeometryTests", dependencies: ["ConvGeometry"]),
         .testTarget(name: "CPUKernelsTests", dependencies: ["CPUKernels", "Tensors", "ConvGeometry"]),
         .testTarget(name: "CUDARuntimeTests", dependencies: ["CUDARuntime"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Tensors", "ConvGeometry", "CPUKernels", "Kernels", "CUDARuntime"]),
-        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Kernels", "ConvGeometry", "Tensors"]),
+        .testTarget(name: "TuningTests", dependencies: ["Tuning", "Kernels", "ConvGeometry", "Tensors"], exclude: ["Fixtures"]),
         .testTarget(name: "GraphTests", dependencies: ["Graph", "Tensors", "ConvGeometry"]),
         .testTarget(
             name: "ONNXTests",

@@ -115,6 +115,22 @@ public enum KernelCatalog {
         }
     }
 
+    /// What template `impl` tells a tuner's cost model about the points of `space` (its space for
+    /// `workload` on `arch`): derived features, and a rough estimate of a point's time in seconds; nil
+    /// for a template that offers neither.
+    public static func costModelHints(
+        impl: String, workload: Conv3DParameters, arch: GPUArchitecture, space: ConfigSpace
+    ) throws -> (features: @Sendable (ConfigPoint) -> [Double], estimate: @Sendable (ConfigPoint) -> Double)? {
+        switch impl {
+        case "imma_wgmma":
+            return (
+                try ImmaWgmmaConv3DTemplate.featureFunction(for: workload, on: arch, space: space),
+                try ImmaWgmmaConv3DTemplate.estimateFunction(for: workload, on: arch, space: space)
+            )
+        default: return nil
+        }
+    }
+
     /// The config at `point` as sorted-key JSON, without rendering a kernel.
     public static func configJSON(impl: String, space: ConfigSpace, point: ConfigPoint) throws -> String {
         let encoder = JSONEncoder()

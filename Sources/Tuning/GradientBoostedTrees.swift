@@ -36,12 +36,16 @@ public struct GradientBoostedTrees: Sendable {
         let count = min(features.count, targets.count)
         trees = []
         guard count > 0 else { return }
-        let rows = Array(features.prefix(count))
+        let width = features.prefix(count).map(\.count).min() ?? 0
+        // Column-major, and each column's row order sorted once: every tree of every round splits on
+        // the same rows.
+        let columns = (0..<width).map { f in features.prefix(count).map { $0[f] } }
+        let orders = columns.map { column in column.indices.sorted { column[$0] < column[$1] } }
         base = targets.prefix(count).reduce(0, +) / Double(count)
         var residuals = targets.prefix(count).map { $0 - base }
         for _ in 0..<rounds {
-            let tree = RegressionTree(rows: rows, targets: residuals, depth: depth, minimumLeaf: minimumLeaf)
-            for i in 0..<count { residuals[i] -= learningRate * tree.predict(rows[i]) }
+            let tree = RegressionTree(columns: columns, orders: orders, targets: residuals, depth: depth, minimumLeaf: minimumLeaf)
+            for i in 0..<count { residuals[i] -= learningRate * tree.predict(column: i, of: columns) }
             trees.append(tree)
         }
     }
@@ -62,8 +66,11 @@ struct RegressionTree: Sendable {
 
     private(set) var nodes: [Node] = []
 
-    init(rows: [[Double]], targets: [Double], depth: Int, minimumLeaf: Int) {
-        _ = grow(Array(rows.indices), rows, targets, depth, minimumLeaf)
+    /// A tree fit to `targets`, the rows given as `columns[feature][row]` with `orders[feature]` the
+    /// rows in increasing order of that feature.
+    init(columns: [[Double]], orders: [[Int]], targets: [Double], depth: Int, minimumLeaf: Int) {
+        var inNode = Array(repeating: true, count: targets.count)
+        _ = grow(Array(targets.indices), &inNode, columns, orders, targets, depth, minimumLeaf)
     }
 
     func predict(_ row: [Double]) -> Double {
@@ -77,42 +84,67 @@ struct RegressionTree: Sendable {
         }
     }
 
-    private mutating func grow(_ members: [Int], _ rows: [[Double]], _ targets: [Double], _ depth: Int, _ minimumLeaf: Int) -> Int {
+    /// The prediction for row `row` of column-major `columns`.
+    func predict(column row: Int, of columns: [[Double]]) -> Double {
+        var index = 0
+        while true {
+            switch nodes[index] {
+            case .leaf(let value): return value
+            case let .split(feature, threshold, left, right):
+                index = columns[feature][row] <= threshold ? left : right
+            }
+        }
+    }
+
+    /// Grows the node of `members` (the rows flagged in `inNode`, which it leaves as it found it).
+    private mutating func grow(
+        _ members: [Int], _ inNode: inout [Bool], _ columns: [[Double]], _ orders: [[Int]], _ targets: [Double], _ depth: Int,
+        _ minimumLeaf: Int
+    ) -> Int {
         let index = nodes.count
-        let mean = members.reduce(0) { $0 + targets[$1] } / Double(max(members.count, 1))
-        nodes.append(.leaf(mean))
+        let total = members.reduce(0) { $0 + targets[$1] }
+        nodes.append(.leaf(total / Double(max(members.count, 1))))
         guard depth > 0, members.count >= 2 * minimumLeaf,
-            let best = Self.bestSplit(members, rows, targets, minimumLeaf)
+            let best = Self.bestSplit(members.count, total, inNode, columns, orders, targets, minimumLeaf)
         else { return index }
-        let left = members.filter { rows[$0][best.feature] <= best.threshold }
-        let right = members.filter { rows[$0][best.feature] > best.threshold }
-        let l = grow(left, rows, targets, depth - 1, minimumLeaf)
-        let r = grow(right, rows, targets, depth - 1, minimumLeaf)
+        let column = columns[best.feature]
+        let left = members.filter { column[$0] <= best.threshold }
+        let right = members.filter { column[$0] > best.threshold }
+        for row in right { inNode[row] = false }
+        let l = grow(left, &inNode, columns, orders, targets, depth - 1, minimumLeaf)
+        for row in right { inNode[row] = true }
+        for row in left { inNode[row] = false }
+        let r = grow(right, &inNode, columns, orders, targets, depth - 1, minimumLeaf)
+        for row in left { inNode[row] = true }
         nodes[index] = .split(feature: best.feature, threshold: best.threshold, left: l, right: r)
         return index
     }
 
-    /// The split with the largest drop in squared error, or nil when none improves on the leaf.
-    private static func bestSplit(_ members: [Int], _ rows: [[Double]], _ targets: [Double], _ minimumLeaf: Int)
-        -> (feature: Int, threshold: Double)?
-    {
-        let features = rows[members[0]].count
-        let total = members.reduce(0) { $0 + targets[$1] }
-        let n = Double(members.count)
+    /// The split with the largest drop in squared error among the rows flagged in `inNode` (`count` of
+    /// them, their targets summing to `total`), or nil when none improves on the leaf.
+    private static func bestSplit(
+        _ count: Int, _ total: Double, _ inNode: [Bool], _ columns: [[Double]], _ orders: [[Int]], _ targets: [Double],
+        _ minimumLeaf: Int
+    ) -> (feature: Int, threshold: Double)? {
+        let n = Double(count)
         var best: (gain: Double, feature: Int, threshold: Double)?
-        for f in 0..<features {
-            let sorted = members.sorted { rows[$0][f] < rows[$1][f] }
+        for (f, order) in orders.enumerated() {
+            let column = columns[f]
             var leftSum = 0.0
-            for (i, row) in sorted.enumerated().dropLast() {
+            var leftCount = 0
+            var previous: Int?
+            // Each row of the node in increasing order; a split falls between two distinct values.
+            for row in order where inNode[row] {
+                if let previous, column[previous] < column[row], leftCount >= minimumLeaf, count - leftCount >= minimumLeaf {
+                    let l = Double(leftCount), r = n - l
+                    let rightSum = total - leftSum
+                    // Drop in squared error relative to one leaf: sum²/count per side minus the whole's.
+                    let gain = leftSum * leftSum / l + rightSum * rightSum / r - total * total / n
+                    if gain > (best?.gain ?? 1e-12) { best = (gain, f, (column[previous] + column[row]) / 2) }
+                }
                 leftSum += targets[row]
-                let here = rows[row][f], next = rows[sorted[i + 1]][f]
-                let leftCount = i + 1
-                guard here < next, leftCount >= minimumLeaf, members.count - leftCount >= minimumLeaf else { continue }
-                let l = Double(leftCount), r = n - l
-                let rightSum = total - leftSum
-                // Drop in squared error relative to one leaf: sum²/count per side minus the whole's.
-                let gain = leftSum * leftSum / l + rightSum * rightSum / r - total * total / n
-                if gain > (best?.gain ?? 1e-12) { best = (gain, f, (here + next) / 2) }
+                leftCount += 1
+                previous = row
             }
         }
         return best.map { ($0.feature, $0.threshold) }

@@ -13,8 +13,9 @@ import Tensors
 /// }
 /// ```
 public protocol SearchStrategy {
-    /// Up to `count` valid points, none in `excluding` and none proposed before; fewer (or none) when
-    /// the space runs out.
+    /// Up to `count` valid points, none in `excluding` and none proposed before; none only when the
+    /// space runs out. Fewer when the space runs out, or when the strategy would rather learn from the
+    /// trials it has proposed before it proposes more (the model-guided search's warm-up).
     mutating func next(_ count: Int, excluding: Set<ConfigPoint>) -> [ConfigPoint]
     /// A measurement: the cost (lower is better, e.g. seconds), or nil for a failed trial.
     mutating func observe(_ point: ConfigPoint, cost: Double?)
@@ -25,11 +26,14 @@ public enum SearchStrategyKind: String, CaseIterable, Sendable {
     case model, random, grid
 
     /// A strategy of this kind over `space`. Grid refuses spaces with more than `gridLimit` valid points.
-    public func make(space: ConfigSpace, seed: UInt64, gridLimit: Int = 20_000) throws(TuningError) -> any SearchStrategy {
+    /// Only the model-guided search uses `hints`: random and grid stay the baselines they are.
+    public func make(
+        space: ConfigSpace, seed: UInt64, hints: SearchHints = SearchHints(), gridLimit: Int = 20_000
+    ) throws(TuningError) -> any SearchStrategy {
         switch self {
         case .random: return RandomSearch(space: space, seed: seed)
         case .grid: return try GridSearch(space: space, limit: gridLimit)
-        case .model: return ModelGuidedSearch(space: space, seed: seed)
+        case .model: return ModelGuidedSearch(space: space, seed: seed, hints: hints)
         }
     }
 }

@@ -108,7 +108,15 @@ final class TuneSession {
         guard let kind = SearchStrategyKind(rawValue: command.strategy) else {
             throw ValidationErrorText(TuningError.unknownStrategy(command.strategy).description)
         }
-        var strategy = try kind.make(space: space, seed: command.seed ^ UInt64(history.count))
+        // The template's default config first, and what the template knows of its points for the model.
+        var hints = SearchHints(
+            initialPoints: [try? KernelCatalog.defaultPoint(impl: impl, workload: target.parameters, arch: arch, space: space)]
+                .compactMap { $0 })
+        if let model = try KernelCatalog.costModelHints(impl: impl, workload: target.parameters, arch: arch, space: space) {
+            hints.features = model.features
+            hints.estimate = model.estimate
+        }
+        var strategy = try kind.make(space: space, seed: command.seed ^ UInt64(history.count), hints: hints)
         // Resume: what the log holds is measured already; the strategy learns from it.
         var seen = Set<ConfigPoint>()
         for record in history {
