@@ -52,15 +52,17 @@ public enum AnchorLayers {
     }
 
     /// A workload set by name: `verify` (``verificationSet(batch:)``), `anchors` (``all(batch:)``), `dw`
-    /// (``depthwiseSet(batch:)``), or a comma-separated list of layer names from any of them.
+    /// (``depthwiseSet(batch:)``), `grouped` (``groupedSet(batch:)``), or a comma-separated list of layer
+    /// names from any of them.
     public static func set(named name: String, batch: Int? = nil) -> [NamedConv3D]? {
         switch name {
         case "verify": return verificationSet(batch: batch)
         case "anchors", "all": return all(batch: batch)
         case "dw", "depthwise": return depthwiseSet(batch: batch)
+        case "grouped": return groupedSet(batch: batch)
         default:
             let pool = all(batch: batch) + verificationSet(batch: batch).filter { $0.name.hasPrefix("odd") }
-                + depthwiseSet(batch: batch)
+                + depthwiseSet(batch: batch) + groupedSet(batch: batch)
             var result: [NamedConv3D] = []
             for part in name.split(separator: ",") {
                 guard let layer = pool.first(where: { $0.name == part }) else { return nil }

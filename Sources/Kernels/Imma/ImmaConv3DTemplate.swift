@@ -105,8 +105,8 @@ public enum ImmaConv3DTemplate {
         guard config.blockM % (16 * config.warpsM) == 0, config.blockN % (16 * config.warpsN) == 0 else {
             throw mismatch("block \(config.blockM)x\(config.blockN) does not split into \(config.warpsM)x\(config.warpsN) warp tiles of multiples of 16")
         }
-        guard geometry.inputPitch % config.inputVectorBytes == 0 else {
-            throw mismatch("a_vector \(config.inputVectorBytes) does not divide the input channel pitch \(geometry.inputPitch)")
+        guard geometry.reductionChannels % config.inputVectorBytes == 0 else {
+            throw mismatch(geometry.inputVectorViolation(config.inputVectorBytes).description)
         }
         guard config.splitK <= plan.tiling.kTiles else {
             throw mismatch("split_k \(config.splitK) exceeds the \(plan.tiling.kTiles) k-tiles")
