@@ -6,7 +6,7 @@ import ConvGeometry
 /// Either `--layer NAME` (a benchmark layer of shared/ANCHORS.md, optionally with `--batch`) or
 /// `--input N,C,D,H,W --weight K,C/groups,kd,kh,kw` with optional stride, padding, dilation and groups.
 struct ConvOptions: ParsableArguments {
-    @Option(help: "A named benchmark layer instead of --input/--weight: \(AnchorLayers.all().map(\.name).joined(separator: ", ")).")
+    @Option(help: "A named benchmark layer instead of --input/--weight: \(AnchorLayers.all().map(\.name).joined(separator: ", ")); or a layer of the dw and grouped sets (e.g. dw.c96, g32.c256).")
     var layer: String?
 
     @Option(help: "Batch for --layer (default: the layer's own), or for tune --model.")
@@ -36,9 +36,12 @@ struct ConvOptions: ParsableArguments {
             guard input == nil, weight == nil else {
                 throw ValidationError("give either --layer or --input/--weight, not both")
             }
-            guard let named = AnchorLayers.named(layer, batch: batch) else {
+            // An anchor layer, or one named layer of the verification, depthwise and grouped sets.
+            let fromSets = AnchorLayers.set(named: layer, batch: batch).flatMap { $0.count == 1 ? $0[0] : nil }
+            guard let named = AnchorLayers.named(layer, batch: batch) ?? fromSets else {
                 throw ValidationError(
-                    "unknown layer '\(layer)'; expected one of \(AnchorLayers.all().map(\.name).joined(separator: ", "))")
+                    "unknown layer '\(layer)'; expected one of \(AnchorLayers.all().map(\.name).joined(separator: ", ")) "
+                        + "or a layer of the dw and grouped sets")
             }
             return (named.name, named.parameters)
         }
