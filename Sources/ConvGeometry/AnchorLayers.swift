@@ -53,12 +53,14 @@ public enum AnchorLayers {
     }
 
     /// A workload set by name: `verify` (``verificationSet(batch:)``), `anchors` (``all(batch:)``), `dw`
-    /// (``depthwiseSet(batch:)``), or a comma-separated list of layer names from any of them.
+    /// (``depthwiseSet(batch:)``), `grouped` (``groupedSet(batch:)``), or a comma-separated list of layer
+    /// names from any of them.
     public static func set(named name: String, batch: Int? = nil) -> [NamedConv3D]? {
         switch name {
         case "verify": return verificationSet(batch: batch)
         case "anchors", "all": return all(batch: batch)
         case "dw", "depthwise": return depthwiseSet(batch: batch)
+        case "grouped": return groupedSet(batch: batch)
         default:
             let pool = everyNamed(batch: batch)
             var result: [NamedConv3D] = []
@@ -70,12 +72,14 @@ public enum AnchorLayers {
         }
     }
 
-    /// Every named workload: the benchmark layers, the odd verification workload, the depthwise set.
+    /// Every named workload: the benchmark layers, the odd verification workload, the depthwise and
+    /// grouped sets.
     public static func everyNamed(batch: Int? = nil) -> [NamedConv3D] {
         all(batch: batch) + verificationSet(batch: batch).filter { $0.name.hasPrefix("odd") } + depthwiseSet(batch: batch)
+            + groupedSet(batch: batch)
     }
 
-    /// The workload called `name` (a benchmark layer, `odd.c24k40d2` or a depthwise one), or nil.
+    /// The workload called `name` (a benchmark layer, `odd.c24k40d2`, a depthwise or grouped one), or nil.
     public static func named(_ name: String, batch: Int? = nil) -> NamedConv3D? {
         everyNamed(batch: batch).first { $0.name == name }
     }

@@ -31,9 +31,9 @@ public final class DeviceOperands {
             throw EngineError.unsupported(impl: source.template, reason: "GPU kernels take int8 operands")
         }
         // A channels-last kernel pads C once, to the pitch of its input rows; its ODHWI weights use the
-        // same padded C.
+        // same padded C. A grouped kernel's weights hold C/G channels per filter, unpadded.
         var inputPitch: Int?
-        for parameter in source.parameters where parameter.role == .input {
+        for parameter in source.parameters where parameter.role == .input && problem.parameters.groups == 1 {
             if case let .buffer(_, count, .ndhwc?, _) = parameter.kind {
                 inputPitch = count / max(1, input.shape[0] * input.shape[2] * input.shape[3] * input.shape[4])
             }
@@ -162,7 +162,7 @@ public final class DeviceOperands {
         case let .oidhwoi(outBlock, inBlock)?:
             packed = try tensor.packedOIDHWoi(outBlock: outBlock, inBlock: inBlock)
         case .odhwi?:
-            // [Kp, kd, kh, kw, Cp] with Cp the input's pitch.
+            // [Kp, kd, kh, kw, Cp] with Cp the input's pitch ([K, kd, kh, kw, C/G] when grouped: no pitch).
             let cp = inputPitch ?? s[1]
             let kp = count / max(1, spatial * cp)
             packed = try tensor.packedODHWI(outputChannelMultiple: kp, inputChannelMultiple: cp)

@@ -15,7 +15,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Template: \(KernelCatalog.names.joined(separator: ", ")).")
     var impl: String = "dp4a"
 
-    @Option(help: "Layers: anchors, verify, dw (depthwise), or names separated by commas.")
+    @Option(help: "Layers: anchors, verify, dw (depthwise), grouped (1 < groups < C), or names separated by commas.")
     var layers: String = "anchors"
 
     @Option(help: "Batch for the layers (default: each layer's own).")

@@ -15,7 +15,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Template: \(KernelCatalog.names.joined(separator: ", ")).")
     var impl: String = "dp4a"
 
-    @Option(help: "Workloads: verify (r3d.l1, r2p1d.t, r3d.stem, odd.c24k40d2), anchors, dw (depthwise: dw.c96, dw.c96s2, dw.c54, dw.c21d2), or names separated by commas.")
+    @Option(help: "Workloads: verify (r3d.l1, r2p1d.t, r3d.stem, odd.c24k40d2), anchors, dw (depthwise: dw.c96, dw.c96s2, dw.c54, dw.c21d2), grouped (g32.c128, g32.c256, g32.c512s2, g4.c256, g2.c24k40d2, g4.c48k36s2), or names separated by commas.")
     var workloads: String = "verify"
 
     @Option(help: "Batch for the workloads (default: each layer's own).")

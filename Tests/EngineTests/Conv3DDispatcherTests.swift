@@ -50,7 +50,7 @@ final class Conv3DDispatcherTests: XCTestCase {
     }
 
     func testShapeConditionsRejectWithoutAsserting() throws {
-        // Depthwise: the tensor-core templates take no grouped convolutions; their spaces say so.
+        // Depthwise: the tensor-core templates take no group of fewer than 4 channels; their spaces say so.
         let depthwise = try Conv3DParameters(
             batch: 1, inputChannels: 32, outputChannels: 32, input: Extent3(4, 14, 14), kernel: Extent3(uniform: 3),
             padding: .explicit(Padding3D(symmetric: Extent3(uniform: 1))), groups: 32)
@@ -58,9 +58,19 @@ final class Conv3DDispatcherTests: XCTestCase {
         XCTAssertNotEqual(choice.impl, "imma")
         XCTAssertNotEqual(choice.impl, "imma_wgmma")
         let immaWhy = try XCTUnwrap(choice.rejected.first { $0.impl == "imma" }?.reason)
-        XCTAssertFalse(immaWhy.isEmpty)
+        XCTAssertTrue(immaWhy.contains("C/G = 1"), immaWhy)
         XCTAssertThrowsError(try dispatcher(.sm90a).choose(impl: "imma", query: query(depthwise))) {
             XCTAssertTrue("\($0)".hasPrefix("implementation 'imma' cannot run this convolution: "), "\($0)")
+        }
+    }
+
+    /// Grouped int8 convolutions (1 < G < C, C/G a multiple of 4) run on the tensor-core templates.
+    func testGroupedInt8RunsOnTensorCores() throws {
+        for layer in AnchorLayers.groupedSet(batch: 1) {
+            XCTAssertEqual(try dispatcher(.sm90a).choose(impl: "auto", query: query(layer.parameters)).impl, "imma_wgmma", layer.name)
+            let onSm80 = try dispatcher(.sm80).choose(impl: "auto", query: query(layer.parameters))
+            XCTAssertEqual(onSm80.impl, "imma", layer.name)
+            XCTAssertNotNil(onSm80.config, layer.name)
         }
     }
 

@@ -1,3 +1,4 @@
+import CPUKernels
 import ConvGeometry
 import Foundation
 @testable import Kernels
@@ -19,7 +20,7 @@ struct ImmaTestProblem {
     /// Logical NCDHW int32 result.
     let accumulators: [Int32]
 
-    init(_ workload: Conv3DParameters, seed: UInt64) {
+    init(_ workload: Conv3DParameters, seed: UInt64) throws {
         self.workload = workload
         self.seed = seed
         var rng = SeededGenerator(seed: seed)
@@ -39,34 +40,14 @@ struct ImmaTestProblem {
         bias = (0..<p.outputChannels).map { _ in Float.random(in: -20...20, using: &rng) }
         residual = int8s(p.outputShape.reduce(1, *))
         residualScale = Float.random(in: 0.1...0.9, using: &rng)
-        accumulators = Self.reference(p, input, weight)
+        accumulators = try Self.reference(p, input, weight)
     }
 
-    /// The direct definition of conv3d (see `Conv3DParameters`), int32 exact.
-    static func reference(_ p: Conv3DParameters, _ x: [Int8], _ w: [Int8]) -> [Int32] {
-        let (c, k) = (p.inputChannels, p.outputChannels)
-        let (d, h, wd) = (p.input.depth, p.input.height, p.input.width)
-        let (kd, kh, kw) = (p.kernel.depth, p.kernel.height, p.kernel.width)
-        let (od, oh, ow) = (p.output.depth, p.output.height, p.output.width)
-        var out = [Int32](repeating: 0, count: p.outputShape.reduce(1, *))
-        for n in 0..<p.batch {
-            for f in 0..<k {
-                for z in 0..<od { for y in 0..<oh { for xo in 0..<ow {
-                    var sum: Int32 = 0
-                    for ch in 0..<c { for tz in 0..<kd { for ty in 0..<kh { for tx in 0..<kw {
-                        let zi = z * p.stride.depth - p.padding.front + tz * p.dilation.depth
-                        let yi = y * p.stride.height - p.padding.top + ty * p.dilation.height
-                        let xi = xo * p.stride.width - p.padding.left + tx * p.dilation.width
-                        guard zi >= 0, zi < d, yi >= 0, yi < h, xi >= 0, xi < wd else { continue }
-                        let xv = x[(((n * c + ch) * d + zi) * h + yi) * wd + xi]
-                        let wv = w[(((f * c + ch) * kd + tz) * kh + ty) * kw + tx]
-                        sum &+= Int32(xv) * Int32(wv)
-                    } } } }
-                    out[(((n * k + f) * od + z) * oh + y) * ow + xo] = sum
-                } } }
-            }
-        }
-        return out
+    /// The exact int32 convolution of the CPU reference (``ReferenceConv3D``), NCDHW, groups included.
+    static func reference(_ p: Conv3DParameters, _ x: [Int8], _ w: [Int8]) throws -> [Int32] {
+        let input = try Tensor<Int8>(shape: p.inputShape, layout: .ncdhw, elements: x)
+        let weight = try Tensor<Int8>(shape: p.weightShape, layout: .oidhw, elements: w)
+        return try ReferenceConv3D.conv3d(input, weight, parameters: p).elements
     }
 
     /// The expected output in logical NCDHW order: the int32 sums, or the epilogue applied to them.
@@ -131,9 +112,10 @@ enum ImmaEmulationHarness {
 
         let packedInput = ImmaTestProblem.packNDHWC(
             problem.input, batch: p.batch, channels: p.inputChannels, volume: p.input.volume, pitch: geometry.inputPitch)
+        // [Kp, kd, kh, kw, Cp], or [K, kd, kh, kw, C/G] when grouped.
         let packedWeight = ImmaTestProblem.packODHWI(
-            problem.weight, k: p.outputChannels, c: p.inputChannels, taps: geometry.taps,
-            kPitch: geometry.outputPitch, cPitch: geometry.inputPitch)
+            problem.weight, k: p.outputChannels, c: p.inputChannelsPerGroup, taps: geometry.taps,
+            kPitch: geometry.weightRows, cPitch: geometry.reductionChannels)
         let packedResidual = ImmaTestProblem.packNDHWC(
             problem.residual, batch: p.batch, channels: p.outputChannels, volume: p.output.volume, pitch: geometry.outputPitch)
         let padded = { (v: [Float]) in v + [Float](repeating: 0, count: geometry.outputPitch - v.count) }

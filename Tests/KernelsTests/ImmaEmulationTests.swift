@@ -58,7 +58,7 @@ final class ImmaEmulationTests: XCTestCase {
             cases.append((layer.name, twin.workload, config, .int32))
             cases.append((layer.name, twin.workload, config, .int8(relu: true, residual: true)))
         }
-        try emulate(cases)
+        try Self.emulate(cases)
     }
 
     /// Uniformly sampled valid configurations of each small twin's own space, on sm_80 and sm_90
@@ -75,7 +75,7 @@ final class ImmaEmulationTests: XCTestCase {
                 cases.append((twin.name, twin.workload, config, Self.outputs[Int.random(in: 0..<Self.outputs.count, using: &rng)]))
             }
         }
-        try emulate(cases)
+        try Self.emulate(cases)
     }
 
     /// The `wgmma` template's default configuration of every anchor layer on its small twin, int32 and
@@ -96,7 +96,7 @@ final class ImmaEmulationTests: XCTestCase {
                 cases.append((twin.name, twin.workload, config, Self.outputs[Int.random(in: 0..<Self.outputs.count, using: &rng)]))
             }
         }
-        try emulate(cases.map { name, workload, config, output in
+        try Self.emulate(cases.map { name, workload, config, output in
             (name, workload, config.json, output, { () throws -> KernelSource in
                 try ImmaWgmmaConv3DTemplate.render(workload: workload, config: config, output: output)
             })
@@ -105,15 +105,15 @@ final class ImmaEmulationTests: XCTestCase {
 
     /// Emulates the cases two at a time; every failure is reported with its workload, configuration,
     /// output kind and seed.
-    func emulate(_ cases: [(String, Conv3DParameters, ImmaConv3DConfig, OutputKind)]) throws {
-        try emulate(cases.map { name, workload, config, output in
+    static func emulate(_ cases: [(String, Conv3DParameters, ImmaConv3DConfig, OutputKind)]) throws {
+        try Self.emulate(cases.map { name, workload, config, output in
             (name, workload, config.json, output, { () throws -> KernelSource in
                 try ImmaConv3DTemplate.render(workload: workload, config: config, output: output)
             })
         })
     }
 
-    func emulate(_ cases: [(String, Conv3DParameters, String, OutputKind, @Sendable () throws -> KernelSource)]) throws {
+    static func emulate(_ cases: [(String, Conv3DParameters, String, OutputKind, @Sendable () throws -> KernelSource)]) throws {
         let failures = Mutex<[String]>([])
         DispatchQueue.concurrentPerform(iterations: cases.count) { i in
             let (name, workload, json, output, render) = cases[i]
@@ -122,7 +122,7 @@ final class ImmaEmulationTests: XCTestCase {
             do {
                 let kernel = try render()
                 let outcome = try ImmaEmulationHarness.run(
-                    kernel, output: output, problem: ImmaTestProblem(workload, seed: seed), scheduleSeed: i)
+                    kernel, output: output, problem: try ImmaTestProblem(workload, seed: seed), scheduleSeed: i)
                 print(String(format: "emulated %@: %d mismatches, compile %.1f s, run %.1f s", label, outcome.mismatches,
                              outcome.compileSeconds, outcome.runSeconds))
                 if outcome.mismatches > 0 {

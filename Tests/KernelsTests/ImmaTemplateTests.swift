@@ -75,9 +75,12 @@ final class ImmaTemplateTests: XCTestCase {
         XCTAssertThrowsError(try ImmaConv3DTemplate.space(for: l1, on: .sm75)) { error in
             guard case KernelsError.unsupportedWorkload = error else { return XCTFail("\(error)") }
         }
+        // Groups of 2 channels: no cp.async reaches group 1's first channel (ImmaGroupedTests has the rest).
         let grouped = try Conv3DParameters(
-            batch: 1, inputChannels: 8, outputChannels: 8, input: Extent3(uniform: 4), kernel: Extent3(uniform: 1), groups: 2)
-        XCTAssertThrowsError(try ImmaConv3DTemplate.space(for: grouped, on: .sm90))
+            batch: 1, inputChannels: 8, outputChannels: 8, input: Extent3(uniform: 4), kernel: Extent3(uniform: 1), groups: 4)
+        XCTAssertThrowsError(try ImmaConv3DTemplate.space(for: grouped, on: .sm90)) { error in
+            XCTAssertTrue("\(error)".contains("C/G = 2"), "\(error)")
+        }
     }
 
     func testDefaultConfigurationsAreValidPointsOfTheirSpaces() throws {

@@ -16,6 +16,15 @@ import ConvGeometry
 /// Kg = kd·kh·kw·Cp ordered taps-outside, channels-inside, so that the reduction slice a thread copies is
 /// contiguous channels of one input pixel (NDHWC) and one weight row is the whole reduction of one filter
 /// (ODHWI), contiguous.
+///
+/// Grouped convolutions (G = `groups` > 1, C/G input and K/G output channels per group) are G
+/// independent GEMMs of M rows, K/G columns and a reduction of kd·kh·kw·(C/G), side by side in the
+/// same tensors: group g reads input channels g·C/G ..< (g+1)·C/G of the NDHWC input (its pitch is
+/// still Cp, the model's), the filters g·K/G ..< (g+1)·K/G of the weights and writes those output
+/// channels. The weights are ODHWI `[K, kd, kh, kw, C/G]` without padding: a filter's row is its whole
+/// reduction. A group's slices start at channel g·C/G, so C/G must be a multiple of 4 (the narrowest
+/// `cp.async`, which needs an aligned source). The output channels K..<Kp (when K is not a multiple
+/// of 4) are written as zeros, as in an ungrouped kernel.
 struct ImmaConv3DGeometry: Hashable, Sendable {
     let workload: Conv3DParameters
     /// Channel pitch of the packed input: C rounded up to 4.
@@ -24,7 +33,7 @@ struct ImmaConv3DGeometry: Hashable, Sendable {
     let outputPitch: Int
     /// GEMM rows: N·Do·Ho·Wo.
     let m: Int
-    /// Reduction length: kd·kh·kw·Cp.
+    /// Reduction length: kd·kh·kw·Cp, or kd·kh·kw·(C/G) for a grouped convolution.
     let reduction: Int
     /// Bytes of the widest `cp.async` (16, 8 or 4) that tiles a weight row: it must divide Kg, so that
     /// every copy starts aligned in every row.
@@ -33,14 +42,18 @@ struct ImmaConv3DGeometry: Hashable, Sendable {
     /// Widths of `cp.async` the template can use, in bytes.
     static let vectorWidths = [4, 8, 16]
 
-    /// Throws ``KernelsError/unsupportedWorkload(template:reason:)`` for grouped convolutions, reductions
-    /// that could overflow int32, and tensors past 32-bit indexing.
+    /// Throws ``KernelsError/unsupportedWorkload(template:reason:)`` for grouped convolutions whose
+    /// C/G is not a multiple of 4 (depthwise among them), reductions that could overflow int32, and
+    /// tensors past 32-bit indexing.
     init(_ workload: Conv3DParameters) throws(KernelsError) {
         func unsupported(_ reason: String) -> KernelsError {
             .unsupportedWorkload(template: ImmaConv3DTemplate.name, reason: reason)
         }
-        guard workload.groups == 1 else {
-            throw unsupported("groups \(workload.groups): the implicit GEMM reduces over all input channels; expected 1")
+        let groupChannels = workload.inputChannelsPerGroup
+        guard workload.groups == 1 || groupChannels % 4 == 0 else {
+            throw unsupported(
+                "groups \(workload.groups): C/G = \(groupChannels) input channels per group; a group's activation "
+                    + "copies start at channel g*C/G, which a 4-, 8- or 16-byte cp.async reaches only when C/G is a multiple of 4")
         }
         do {
             try workload.checkInt8Accumulation()
@@ -50,14 +63,14 @@ struct ImmaConv3DGeometry: Hashable, Sendable {
         self.workload = workload
         inputPitch = Self.roundUp(workload.inputChannels, 4)
         outputPitch = Self.roundUp(workload.outputChannels, 4)
-        let reduction = workload.kernel.volume * inputPitch
+        let reduction = workload.kernel.volume * (workload.groups == 1 ? inputPitch : groupChannels)
         m = workload.batch * workload.output.volume
         self.reduction = reduction
         weightVectorBytes = Self.vectorWidths.reversed().first { reduction % $0 == 0 } ?? 4
         // The kernel indexes every tensor with 32-bit ints (elements, not bytes).
         let sizes = [
             ("input", workload.batch * workload.input.volume * inputPitch),
-            ("weight", outputPitch * reduction),
+            ("weight", (workload.groups == 1 ? outputPitch : workload.outputChannels) * reduction),
             ("output", m * outputPitch),
         ]
         for (name, elements) in sizes where elements > Int(Int32.max) {
@@ -67,15 +80,37 @@ struct ImmaConv3DGeometry: Hashable, Sendable {
 
     /// Elements of the packed input `[N, D, H, W, Cp]`.
     var inputElements: Int { workload.batch * workload.input.volume * inputPitch }
-    /// Elements of the packed weights `[Kp, kd, kh, kw, Cp]`.
-    var weightElements: Int { outputPitch * reduction }
+    /// Elements of the packed weights `[Kp, kd, kh, kw, Cp]` (`[K, kd, kh, kw, C/G]` when grouped).
+    var weightElements: Int { weightRows * reduction }
     /// Elements of the packed output (and residual) `[N, Do, Ho, Wo, Kp]`.
     var outputElements: Int { m * outputPitch }
     /// Filter taps kd·kh·kw.
     var taps: Int { workload.kernel.volume }
 
-    /// The `cp.async` widths that divide the input pitch: a copy never straddles two pixels.
-    var inputVectorWidths: [Int] { Self.vectorWidths.filter { inputPitch % $0 == 0 } }
+    /// G: independent convolutions over channel slices (1 for an ordinary convolution).
+    var groups: Int { workload.groups }
+    /// Whether the GEMM is one per group (the kernel then decodes a group from its n-tile).
+    var isGrouped: Bool { groups > 1 }
+    /// Channels of one filter tap in the reduction: the input pitch Cp, or C/G when grouped.
+    var reductionChannels: Int { isGrouped ? workload.inputChannelsPerGroup : inputPitch }
+    /// Columns of one group's GEMM: the output pitch Kp, or K/G when grouped.
+    var groupColumns: Int { isGrouped ? workload.outputChannelsPerGroup : outputPitch }
+    /// Rows (filters) of the packed weights: Kp, or K when grouped (a group's tile never reads past
+    /// its own filters).
+    var weightRows: Int { isGrouped ? workload.outputChannels : outputPitch }
+
+    /// The `cp.async` widths that divide the channels of a tap in the reduction: a copy never straddles
+    /// two pixels (or two groups).
+    var inputVectorWidths: [Int] { Self.vectorWidths.filter { reductionChannels % $0 == 0 } }
+
+    /// What an activation copy of `bytes` must divide, in words: the input channel pitch, or the
+    /// channels of a group.
+    var vectorExtentName: String { isGrouped ? "input channels per group (C/G)" : "input channel pitch" }
+
+    /// The rule an activation copy of `bytes` breaks when it does not divide ``reductionChannels``.
+    func inputVectorViolation(_ bytes: Int) -> ImmaConv3DViolation {
+        isGrouped ? .groupInputVector(bytes: bytes, channels: reductionChannels) : .inputVector(bytes: bytes, pitch: inputPitch)
+    }
 
     static func roundUp(_ value: Int, _ multiple: Int) -> Int { (value + multiple - 1) / multiple * multiple }
     static func ceilDiv(_ value: Int, _ divisor: Int) -> Int { (value + divisor - 1) / divisor }

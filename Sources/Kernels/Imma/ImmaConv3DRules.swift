@@ -19,9 +19,9 @@ struct ImmaConv3DRules: Hashable, Sendable {
             guard report(.oversizedTile(axis: "M", tile: config.blockM, extent: geometry.m)) else { return }
         }
         if fixed >= 2,
-            !Self.fits(tile: config.blockN, smallest: ImmaConv3DTemplate.blockNValues[0], extent: geometry.outputPitch)
+            !Self.fits(tile: config.blockN, smallest: ImmaConv3DTemplate.blockNValues[0], extent: geometry.groupColumns)
         {
-            guard report(.oversizedTile(axis: "N", tile: config.blockN, extent: geometry.outputPitch)) else { return }
+            guard report(.oversizedTile(axis: "N", tile: config.blockN, extent: geometry.groupColumns)) else { return }
         }
         if fixed >= 3, config.blockM % (16 * config.warpsM) != 0 {
             guard report(.warpTile(axis: "M", block: config.blockM, warps: config.warpsM)) else { return }
@@ -37,8 +37,8 @@ struct ImmaConv3DRules: Hashable, Sendable {
             guard report(.accumulators(plan.accumulators, limit: ImmaLimits.maxAccumulators)) else { return }
         }
         guard fixed >= 6 else { return }
-        if geometry.inputPitch % config.inputVectorBytes != 0 {
-            guard report(.inputVector(bytes: config.inputVectorBytes, pitch: geometry.inputPitch)) else { return }
+        if geometry.reductionChannels % config.inputVectorBytes != 0 {
+            guard report(geometry.inputVectorViolation(config.inputVectorBytes)) else { return }
         }
         if plan.tiling.inputPiecesPerThread > ImmaLimits.maxInputPiecesPerThread {
             guard report(.loaderCopies(plan.tiling.inputPiecesPerThread, limit: ImmaLimits.maxInputPiecesPerThread)) else { return }
@@ -96,12 +96,12 @@ struct ImmaConv3DRules: Hashable, Sendable {
     func descriptions() -> [String] {
         let arch = limits.arch
         return [
-            "block_m and block_n below twice the GEMM's M (\(geometry.m)) and N (\(geometry.outputPitch)), "
+            "block_m and block_n below twice the GEMM's M (\(geometry.m)) and N (\(geometry.groupColumns)\(geometry.isGrouped ? " per group" : "")), "
                 + "or the smallest candidate",
             "warp tiles (block / warps) multiples of 16 along M and N",
             "threads per block (32 x warps) within \(arch.maxThreadsPerBlock)",
             "at most \(ImmaLimits.maxAccumulators) int32 accumulators per thread",
-            "a_vector divides the input channel pitch \(geometry.inputPitch); at most "
+            "a_vector divides the \(geometry.vectorExtentName) \(geometry.reductionChannels); at most "
                 + "\(ImmaLimits.maxInputPiecesPerThread) activation copies per thread and k-tile",
             "estimated registers within the per-thread budget of __launch_bounds__(threads, 1)",
             "stages x (block_m + block_n) x block_k bytes of shared memory within "
@@ -119,6 +119,7 @@ public enum ImmaConv3DViolation: Hashable, Sendable, CustomStringConvertible {
     case threads(Int, limit: Int)
     case accumulators(Int, limit: Int)
     case inputVector(bytes: Int, pitch: Int)
+    case groupInputVector(bytes: Int, channels: Int)
     case loaderCopies(Int, limit: Int)
     case registers(Int, budget: Int, threads: Int)
     case sharedMemory(bytes: Int, limit: Int)
@@ -141,6 +142,8 @@ public enum ImmaConv3DViolation: Hashable, Sendable, CustomStringConvertible {
             return "\(n) int32 accumulators per thread exceed \(limit)"
         case let .inputVector(bytes, pitch):
             return "a_vector \(bytes) bytes does not divide the input channel pitch \(pitch)"
+        case let .groupInputVector(bytes, channels):
+            return "a_vector \(bytes) bytes does not divide the \(channels) input channels of a group (C/G)"
         case let .loaderCopies(n, limit):
             return "\(n) activation copies per thread and k-tile exceed \(limit)"
         case let .registers(n, budget, threads):

@@ -30,7 +30,7 @@ extension ImmaConv3DTemplate {
     static func defaultCandidates(_ geometry: ImmaConv3DGeometry, arch: GPUArchitecture) -> [ImmaConv3DConfig] {
         let vector = geometry.inputVectorWidths.max() ?? 4
         let blockK = vector == 4 ? 32 : 64
-        let pitch = geometry.outputPitch
+        let pitch = geometry.groupColumns
         let blockN = pitch > 192 ? 128 : (blockNValues.first { $0 >= pitch } ?? 128)
         let warpsN: Int
         switch blockN {

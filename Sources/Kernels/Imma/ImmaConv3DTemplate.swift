@@ -7,7 +7,8 @@ import ConvGeometry
 /// The GEMM rows are output pixels, the columns output channels, the reduction the filter taps times
 /// the padded input channels (``ImmaConv3DGeometry`` lists the packed layouts). Padding, stride and
 /// dilation become predicates: an activation slice outside the input is zero-filled by `cp.async` with
-/// a source size of 0. Any C and K work: channels are padded to a multiple of 4 when packing.
+/// a source size of 0. Any C and K work: channels are padded to a multiple of 4 when packing. Grouped
+/// convolutions run one GEMM per group (C/G a multiple of 4; see ``ImmaConv3DGeometry``).
 ///
 /// ```swift
 /// let layer = AnchorLayers.named("r3d.l2")!.parameters
@@ -48,7 +49,8 @@ public enum ImmaConv3DTemplate {
     /// The space of configurations for `workload` on `arch`; every valid point compiles, launches and
     /// computes the exact result. Its rules: ``ImmaConv3DRules`` (listed in ``ConfigSpace/rules``).
     ///
-    /// Throws ``KernelsError/unsupportedWorkload(template:reason:)`` for grouped convolutions, tensors
+    /// Throws ``KernelsError/unsupportedWorkload(template:reason:)`` for grouped convolutions whose C/G
+    /// is not a multiple of 4 (depthwise among them: the `dw` template's), tensors
     /// past 32-bit indexing, and architectures before sm_80 (no `mma.sync` on int8 of this shape, no
     /// `cp.async`).
     public static func space(for workload: Conv3DParameters, on arch: GPUArchitecture) throws(KernelsError) -> ConfigSpace {
@@ -105,8 +107,8 @@ public enum ImmaConv3DTemplate {
         guard config.blockM % (16 * config.warpsM) == 0, config.blockN % (16 * config.warpsN) == 0 else {
             throw mismatch("block \(config.blockM)x\(config.blockN) does not split into \(config.warpsM)x\(config.warpsN) warp tiles of multiples of 16")
         }
-        guard geometry.inputPitch % config.inputVectorBytes == 0 else {
-            throw mismatch("a_vector \(config.inputVectorBytes) does not divide the input channel pitch \(geometry.inputPitch)")
+        guard geometry.reductionChannels % config.inputVectorBytes == 0 else {
+            throw mismatch(geometry.inputVectorViolation(config.inputVectorBytes).description)
         }
         guard config.splitK <= plan.tiling.kTiles else {
             throw mismatch("split_k \(config.splitK) exceeds the \(plan.tiling.kTiles) k-tiles")

@@ -52,22 +52,37 @@ extension ImmaKernelText {
     /// even, so a pair is either inside or outside). int32 pairs are stored as
     /// 8 bytes; int8 pairs go through exactly `Epilogue.apply` (fused multiply-adds written as intrinsics,
     /// since the compiler would otherwise choose where to fuse) and are stored as 2 bytes.
+    ///
+    /// A grouped kernel's column n counts within its group: the channel is `group * GROUP_K + n`, and
+    /// columns past GROUP_K are outside. With an even GROUP_K a pair never straddles two groups and
+    /// starts on an even channel, as above; with an odd one each value is stored alone.
     func epilogue() -> String {
+        let grouped = geometry.isGrouped
+        let pairs = !grouped || geometry.groupColumns % 2 == 0
+        let limit = grouped ? "GROUP_K" : "OUT_PITCH"
+        let index = grouped ? "channel" : "n"
         let body: String
         switch output {
+        case .int32 where pairs:
+            body = """
+                          if (m < GEMM_M && n < \(limit)) q3d_store_s32x2(output + m * OUT_PITCH + \(index), acc[mi][ni][2 * h], acc[mi][ni][2 * h + 1]);
+                """
         case .int32:
             body = """
-                          if (m < GEMM_M && n < OUT_PITCH) q3d_store_s32x2(output + m * OUT_PITCH + n, acc[mi][ni][2 * h], acc[mi][ni][2 * h + 1]);
+                          if (m < GEMM_M) {
+                            if (n < GROUP_K) output[m * OUT_PITCH + channel] = acc[mi][ni][2 * h];
+                            if (n + 1 < GROUP_K) output[m * OUT_PITCH + channel + 1] = acc[mi][ni][2 * h + 1];
+                          }
                 """
-        case let .int8(relu, residual):
+        case let .int8(relu, residual) where pairs:
             var lines = [
-                "if (m < GEMM_M && n < OUT_PITCH) {",
+                "if (m < GEMM_M && n < \(limit)) {",
                 "  float v0 = __fmaf_rn(__int2float_rn(acc[mi][ni][2 * h]), scale0, bias0);",
                 "  float v1 = __fmaf_rn(__int2float_rn(acc[mi][ni][2 * h + 1]), scale1, bias1);",
             ]
             if residual {
                 lines += [
-                    "  const uint32_t r = q3d_load_u16(residual + m * OUT_PITCH + n);",
+                    "  const uint32_t r = q3d_load_u16(residual + m * OUT_PITCH + \(index));",
                     "  v0 = __fmaf_rn(__int2float_rn((int)(int8_t)(r & 0xff)), residual_scale, v0);",
                     "  v1 = __fmaf_rn(__int2float_rn((int)(int8_t)(r >> 8)), residual_scale, v1);",
                 ]
@@ -79,21 +94,43 @@ extension ImmaKernelText {
                 "  int q0 = __float2int_rn(v0), q1 = __float2int_rn(v1);",
                 "  q0 = q0 < -128 ? -128 : (q0 > 127 ? 127 : q0);",
                 "  q1 = q1 < -128 ? -128 : (q1 > 127 ? 127 : q1);",
-                "  q3d_store_u16(output + m * OUT_PITCH + n, (uint32_t)(q0 & 0xff) | ((uint32_t)(q1 & 0xff) << 8));",
+                "  q3d_store_u16(output + m * OUT_PITCH + \(index), (uint32_t)(q0 & 0xff) | ((uint32_t)(q1 & 0xff) << 8));",
+                "}",
+            ]
+            body = lines.map { String(repeating: " ", count: 10) + $0 }.joined(separator: "\n") + "\n"
+        case let .int8(relu, residual):
+            // Odd GROUP_K: channel may be odd, and n + 1 may be the next group's; one byte at a time.
+            var lines = [
+                "if (m < GEMM_M) {",
+                "  #pragma unroll",
+                "  for (int e = 0; e < 2; ++e) {",
+                "    if (n + e >= GROUP_K) continue;",
+                "    float v = __fmaf_rn(__int2float_rn(acc[mi][ni][2 * h + e]), e ? scale1 : scale0, e ? bias1 : bias0);",
+            ]
+            if residual {
+                lines.append("    v = __fmaf_rn(__int2float_rn((int)residual[m * OUT_PITCH + channel + e]), residual_scale, v);")
+            }
+            if relu {
+                lines.append("    v = fmaxf(v, 0.0f);")
+            }
+            lines += [
+                "    int q = __float2int_rn(v);",
+                "    q = q < -128 ? -128 : (q > 127 ? 127 : q);",
+                "    output[m * OUT_PITCH + channel + e] = (int8_t)q;",
+                "  }",
                 "}",
             ]
             body = lines.map { String(repeating: " ", count: 10) + $0 }.joined(separator: "\n") + "\n"
         }
-        let channelValues: String
+        var channelValues = grouped ? "    const int channel = group * GROUP_K + n;\n" : ""
         if case .int8 = output {
-            channelValues = """
-                    const bool n_inside = n < OUT_PITCH;
-                    const float scale0 = n_inside ? scale[n] : 0.0f, scale1 = n_inside ? scale[n + 1] : 0.0f;
-                    const float bias0 = n_inside ? bias[n] : 0.0f, bias1 = n_inside ? bias[n + 1] : 0.0f;
+            let second = pairs ? "n_inside" : "n + 1 < GROUP_K"
+            channelValues += """
+                    const bool n_inside = n < \(limit);
+                    const float scale0 = n_inside ? scale[\(index)] : 0.0f, scale1 = \(second) ? scale[\(index) + 1] : 0.0f;
+                    const float bias0 = n_inside ? bias[\(index)] : 0.0f, bias1 = \(second) ? bias[\(index) + 1] : 0.0f;
 
                 """
-        } else {
-            channelValues = ""
         }
         return """
               const int g = lane >> 2, t4 = lane & 3;
@@ -106,6 +143,24 @@ extension ImmaKernelText {
                   for (int h = 0; h < 2; ++h) {
                     const int m = m0 + frag_row0 + mi * FRAG_ROW_STEP + g + 8 * h;
             \(body)      }
+              }
+
+            """ + paddingChannels()
+    }
+
+    /// A grouped kernel's columns end at channel K; when K is not a multiple of 4 the output's padding
+    /// channels K..Kp-1 must still hold zeros, as an ungrouped kernel leaves them (its padding filters,
+    /// scale and bias are zero). The first n-tile of the last group writes them for its rows.
+    func paddingChannels() -> String {
+        let w = geometry.workload
+        guard geometry.isGrouped, geometry.outputPitch > w.outputChannels else { return "" }
+        return """
+              if (group == GROUPS - 1 && n0 == 0) {
+                constexpr int PADDING = OUT_PITCH - OUT_K;
+                for (int i = tid; i < BM * PADDING; i += THREADS) {
+                  const int m = m0 + i / PADDING;
+                  if (m < GEMM_M) output[m * OUT_PITCH + OUT_K + i % PADDING] = 0;
+                }
               }
 
             """

@@ -5,6 +5,12 @@ extension ImmaKernelText {
     func loaders() -> String {
         let aGuard = tiling.inputPieces % tiling.threads == 0 ? "" : "if (row < BM) "
         let bGuard = tiling.weightPieces % tiling.threads == 0 ? "" : "if (row < BN) "
+        // A grouped kernel's reduction runs over its group's GROUP_C channels, from channel group * GROUP_C,
+        // and its columns over the group's GROUP_K filters.
+        let grouped = geometry.isGrouped
+        let tapChannels = grouped ? "GROUP_C" : "IN_PITCH"
+        let channel = grouped ? "group * GROUP_C + k - tap * GROUP_C" : "k - tap * IN_PITCH"
+        let filterRow = grouped ? "n < GROUP_K ? (group * GROUP_K + n) * GEMM_K : -1" : "n < OUT_PITCH ? n * GEMM_K : -1"
         return """
               // A loader. Each thread copies A_VEC bytes at byte a_byte of rows tid / A_PER_ROW + i * A_ROW_STEP.
               // Per row it keeps the output pixel's input origin (z, y, x after stride and padding) and its pixel
@@ -34,16 +40,16 @@ extension ImmaKernelText {
               #pragma unroll
               for (int i = 0; i < B_ITERS; ++i) {
                 const int n = n0 + tid / B_PER_ROW + i * B_ROW_STEP;
-                b_row[i] = n < OUT_PITCH ? n * GEMM_K : -1;
+                b_row[i] = \(filterRow);
               }
 
-              // Copies k-tile kt into stage `stage`. A reduction index k is tap k / IN_PITCH, channel k % IN_PITCH;
-              // A_VEC divides IN_PITCH, so a copy never straddles two taps. Copies outside the input or past
+              // Copies k-tile kt into stage `stage`. A reduction index k is tap k / \(tapChannels), channel k % \(tapChannels);
+              // A_VEC divides \(tapChannels), so a copy never straddles two taps. Copies outside the input or past
               // GEMM_K read nothing (source size 0) and leave zeros.
               auto load_tile = [&](int kt, int stage) {
                 const uint32_t a_tile = ring_base + stage * STAGE_BYTES;
                 const int k = kt * BK + a_byte;
-                const int tap = k / IN_PITCH, channel = k - tap * IN_PITCH;
+                const int tap = k / \(tapChannels), channel = \(channel);
                 const int dz = (tap / (KER_W * KER_H)) * DIL_D, dy = ((tap / KER_W) % KER_H) * DIL_H, dx = (tap % KER_W) * DIL_W;
                 const int tap_pixel = (dz * IN_H + dy) * IN_W + dx;
                 const bool k_inside = k < GEMM_K;

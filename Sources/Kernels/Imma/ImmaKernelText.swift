@@ -51,18 +51,26 @@ struct ImmaKernelText {
     /// parameters and packed layouts.
     func header(summary: String, parameters: [KernelParameter]) -> String {
         let g = geometry
+        let gemm = g.isGrouped
+            ? "// gemm per group (\(g.groups) groups): M=\(g.m) N=K/G=\(g.groupColumns) K=\(g.reduction) (kd*kh*kw=\(g.taps) x C/G=\(g.reductionChannels)); tiles \(tiling.mTiles)x\(tiling.nTiles) (\(tiling.nTilesPerGroup) per group), k-tiles \(tiling.kTiles)"
+            : "// gemm: M=\(g.m) N=\(g.outputPitch) K=\(g.reduction) (kd*kh*kw=\(g.taps) x Cp=\(g.inputPitch)); tiles \(tiling.mTiles)x\(tiling.nTiles), k-tiles \(tiling.kTiles)"
         var lines = [
             "// \(template) v\(version): \(summary)",
             "// workload: \(g.workload)",
             "// config: \(configJSON)",
             "// output: \(output)",
-            "// gemm: M=\(g.m) N=\(g.outputPitch) K=\(g.reduction) (kd*kh*kw=\(g.taps) x Cp=\(g.inputPitch)); tiles \(tiling.mTiles)x\(tiling.nTiles), k-tiles \(tiling.kTiles)",
+            gemm,
             "// launch: grid \(tiling.grid), block \(tiling.block), dynamic shared \(tiling.sharedBytes) bytes",
             "// parameters:",
         ]
         lines += parameters.map { "//   \($0)" }
-        lines.append("// Packed layouts: input [N, D, H, W, Cp], weight [Kp, kd, kh, kw, Cp], output [N, Do, Ho, Wo, Kp];")
-        lines.append("// Cp = C and Kp = K rounded up to 4, padding zero (scale and bias zero past K).")
+        if g.isGrouped {
+            lines.append("// Packed layouts: input [N, D, H, W, Cp], weight [K, kd, kh, kw, C/G], output [N, Do, Ho, Wo, Kp];")
+            lines.append("// Cp = C and Kp = K rounded up to 4, padding zero (the kernel writes the output's padding channels as zeros).")
+        } else {
+            lines.append("// Packed layouts: input [N, D, H, W, Cp], weight [Kp, kd, kh, kw, Cp], output [N, Do, Ho, Wo, Kp];")
+            lines.append("// Cp = C and Kp = K rounded up to 4, padding zero (scale and bias zero past K).")
+        }
         if tiling.splitK > 1 {
             lines.append("// counters must be zero before the first launch; every launch leaves them zero.")
         }
@@ -82,13 +90,11 @@ struct ImmaKernelText {
             constexpr int STRIDE_D = \(w.stride.depth), STRIDE_H = \(w.stride.height), STRIDE_W = \(w.stride.width);
             constexpr int DIL_D = \(w.dilation.depth), DIL_H = \(w.dilation.height), DIL_W = \(w.dilation.width);
             constexpr int PAD_D = \(w.padding.front), PAD_H = \(w.padding.top), PAD_W = \(w.padding.left);
-            // Implicit GEMM: GEMM_M output pixels x OUT_PITCH channels, reduction GEMM_K = taps x IN_PITCH.
-            constexpr int GEMM_M = \(geometry.m), GEMM_K = \(geometry.reduction);
-            static_assert(GEMM_M == BATCH * OUT_D * OUT_H * OUT_W && GEMM_K == KER_D * KER_H * KER_W * IN_PITCH, "GEMM view");
+            \(gemmConstants())
 
             // Block tile.
             constexpr int BM = \(t.blockM), BN = \(t.blockN), BK = \(t.blockK), STAGES = \(t.stages), SPLIT_K = \(t.splitK), THREADS = \(t.threads);
-            constexpr int M_TILES = \(t.mTiles), N_TILES = \(t.nTiles), K_TILES = \(t.kTiles), RASTER = \(t.rasterGroup);
+            constexpr int M_TILES = \(t.mTiles), N_TILES = \(t.nTiles), K_TILES = \(t.kTiles), RASTER = \(t.rasterGroup);\(geometry.isGrouped ? "\nconstexpr int N_TILES_PER_GROUP = \(t.nTilesPerGroup);  // N_TILES = GROUPS x N_TILES_PER_GROUP" : "")
             constexpr int A_VEC = \(t.inputVectorBytes), B_VEC = \(geometry.weightVectorBytes);  // cp.async widths
             constexpr int A_BYTES = BM * BK, STAGE_BYTES = (BM + BN) * BK;
             // Shared tiles are rows of BK bytes, i.e. CHUNKS 16-byte chunks. ldmatrix reads the same chunk of 8
@@ -102,6 +108,29 @@ struct ImmaKernelText {
               return row * BK + ((((byte >> 4) ^ (row >> SWIZZLE_SHIFT)) & (CHUNKS - 1)) << 4) + (byte & 15);
             }
 
+            """
+    }
+
+    /// The implicit GEMM's constants: one GEMM over all channels, or one per group of GROUP_C input and
+    /// GROUP_K output channels.
+    func gemmConstants() -> String {
+        guard geometry.isGrouped else {
+            return """
+                // Implicit GEMM: GEMM_M output pixels x OUT_PITCH channels, reduction GEMM_K = taps x IN_PITCH.
+                constexpr int GEMM_M = \(geometry.m), GEMM_K = \(geometry.reduction);
+                static_assert(GEMM_M == BATCH * OUT_D * OUT_H * OUT_W && GEMM_K == KER_D * KER_H * KER_W * IN_PITCH, "GEMM view");
+                """
+        }
+        let w = geometry.workload
+        return """
+            // Grouped: GROUPS independent implicit GEMMs side by side. Group g reads input channels
+            // [g GROUP_C, (g + 1) GROUP_C), filters [g GROUP_K, (g + 1) GROUP_K) and writes those output channels.
+            constexpr int GROUPS = \(geometry.groups), GROUP_C = \(geometry.reductionChannels), GROUP_K = \(geometry.groupColumns), OUT_K = \(w.outputChannels);
+            // Per group: GEMM_M output pixels x GROUP_K channels, reduction GEMM_K = taps x GROUP_C.
+            constexpr int GEMM_M = \(geometry.m), GEMM_K = \(geometry.reduction);
+            static_assert(GEMM_M == BATCH * OUT_D * OUT_H * OUT_W && GEMM_K == KER_D * KER_H * KER_W * GROUP_C, "GEMM view");
+            static_assert(GROUPS * GROUP_C <= IN_PITCH && GROUPS * GROUP_K == OUT_K && OUT_K <= OUT_PITCH, "groups");
+            static_assert(GROUP_C % 4 == 0, "a group's channels start 4-byte aligned");
             """
     }
 
@@ -132,6 +161,17 @@ struct ImmaKernelText {
         }
     }
 
+    /// The block's first column `n0`; a grouped kernel decodes its group from the n-tile index, and its
+    /// `n0` counts from the group's first filter.
+    func tileColumns() -> String {
+        guard geometry.isGrouped else { return "  const int n0 = (in_panel / panel_rows) * BN;" }
+        return """
+              const int n_tile = in_panel / panel_rows;
+              const int group = n_tile / N_TILES_PER_GROUP;
+              const int n0 = (n_tile - group * N_TILES_PER_GROUP) * BN;  // within the group's GROUP_K columns
+            """
+    }
+
     /// The thread's lane and warp, and the block's output tile and k-tile range; `ring_base` is the
     /// shared address of stage 0, aligned as the tiling asks.
     func blockSetup() -> String {
@@ -150,7 +190,7 @@ struct ImmaKernelText {
               const int in_panel = blockIdx.x - panel * (RASTER * N_TILES);
               const int panel_rows = M_TILES - panel * RASTER < RASTER ? M_TILES - panel * RASTER : RASTER;
               const int m0 = (panel * RASTER + in_panel % panel_rows) * BM;
-              const int n0 = (in_panel / panel_rows) * BN;
+            \(tileColumns())
               // Split-K: this block reduces k-tiles [k_begin, k_begin + k_count).
               const int split = blockIdx.y;
               const int k_begin = split * K_TILES / SPLIT_K;

@@ -20,7 +20,11 @@ struct ImmaTiling: Hashable, Sendable {
     let sharedAlignment: Int
 
     var mTiles: Int { ImmaConv3DGeometry.ceilDiv(geometry.m, blockM) }
-    var nTiles: Int { ImmaConv3DGeometry.ceilDiv(geometry.outputPitch, blockN) }
+    /// Channel tiles of one group's GEMM (of the whole GEMM when not grouped).
+    var nTilesPerGroup: Int { ImmaConv3DGeometry.ceilDiv(geometry.groupColumns, blockN) }
+    /// Channel tiles of all groups: a grouped kernel folds the group into its n-tile index, so that
+    /// rasterization and split-K see one grid of tiles.
+    var nTiles: Int { geometry.groups * nTilesPerGroup }
     /// Output tiles: blocks per split.
     var tiles: Int { mTiles * nTiles }
     /// `blockK`-byte steps of the whole reduction (the last one zero-padded past Kg).

@@ -25,8 +25,8 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
         if fixed >= 1, !ImmaConv3DRules.fits(tile: config.blockM, smallest: smallestM, extent: geometry.m) {
             guard report(.oversizedTile(axis: "M", tile: config.blockM, extent: geometry.m)) else { return }
         }
-        if fixed >= 2, !ImmaConv3DRules.fits(tile: config.blockN, smallest: smallestN, extent: geometry.outputPitch) {
-            guard report(.oversizedTile(axis: "N", tile: config.blockN, extent: geometry.outputPitch)) else { return }
+        if fixed >= 2, !ImmaConv3DRules.fits(tile: config.blockN, smallest: smallestN, extent: geometry.groupColumns) {
+            guard report(.oversizedTile(axis: "N", tile: config.blockN, extent: geometry.groupColumns)) else { return }
         }
         guard fixed >= 3 else { return }
         if config.blockM % (64 * config.warpgroups) != 0 {
@@ -40,8 +40,8 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
             guard report(.accumulators(accumulators, limit: ImmaLimits.maxAccumulators)) else { return }
         }
         guard fixed >= 5 else { return }
-        if geometry.inputPitch % config.inputVectorBytes != 0 {
-            guard report(.inputVector(bytes: config.inputVectorBytes, pitch: geometry.inputPitch)) else { return }
+        if geometry.reductionChannels % config.inputVectorBytes != 0 {
+            guard report(geometry.inputVectorViolation(config.inputVectorBytes)) else { return }
         }
         if tiling.inputPiecesPerThread > ImmaLimits.maxInputPiecesPerThread {
             guard report(.loaderCopies(tiling.inputPiecesPerThread, limit: ImmaLimits.maxInputPiecesPerThread)) else { return }
@@ -108,11 +108,11 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
     func descriptions() -> [String] {
         let arch = limits.arch
         return [
-            "block_m and block_n below twice the GEMM's M (\(geometry.m)) and N (\(geometry.outputPitch)), "
+            "block_m and block_n below twice the GEMM's M (\(geometry.m)) and N (\(geometry.groupColumns)\(geometry.isGrouped ? " per group" : "")), "
                 + "or the smallest candidate",
             "block_m splits into 64-row wgmma tiles per warpgroup",
             "at most \(ImmaLimits.maxAccumulators) int32 accumulators per thread",
-            "a_vector divides the input channel pitch \(geometry.inputPitch); at most "
+            "a_vector divides the \(geometry.vectorExtentName) \(geometry.reductionChannels); at most "
                 + "\(ImmaLimits.maxInputPiecesPerThread) activation copies per thread and k-tile",
             "estimated registers within the per-thread budget of __launch_bounds__(threads, 1)",
             "stages x (block_m + block_n) x block_k bytes, plus 1024 for alignment, within "

@@ -85,8 +85,8 @@ public enum ImmaWgmmaConv3DTemplate {
         guard config.blockM % (64 * config.warpgroups) == 0 else {
             throw mismatch("block_m \(config.blockM) does not split into 64-row tiles for \(config.warpgroups) warpgroups")
         }
-        guard geometry.inputPitch % config.inputVectorBytes == 0 else {
-            throw mismatch("a_vector \(config.inputVectorBytes) does not divide the input channel pitch \(geometry.inputPitch)")
+        guard geometry.reductionChannels % config.inputVectorBytes == 0 else {
+            throw mismatch(geometry.inputVectorViolation(config.inputVectorBytes).description)
         }
         guard config.splitK <= tiling.kTiles else { throw mismatch("split_k \(config.splitK) exceeds the \(tiling.kTiles) k-tiles") }
         guard config.stages >= 2 + config.wgmmaInFlight else {
@@ -118,7 +118,7 @@ public enum ImmaWgmmaConv3DTemplate {
         let g = rules.geometry
         let vector = g.inputVectorWidths.max() ?? 4
         let blockK = vector == 16 ? 128 : (vector == 8 ? 64 : 32)
-        let blockN = g.outputPitch > 224 ? 128 : (blockNValues.first { $0 >= g.outputPitch } ?? 128)
+        let blockN = g.groupColumns > 224 ? 128 : (blockNValues.first { $0 >= g.groupColumns } ?? 128)
         let shapes: [(blockM: Int, warpgroups: Int, stages: Int)] = [
             (blockN <= 64 ? 256 : 128, 2, 4), (128, 2, 4), (128, 2, 3), (128, 1, 3), (64, 1, 3), (64, 1, 2),
         ]
