@@ -81,7 +81,8 @@ public enum DepthwiseConv3DTemplate {
     }
 
     /// A reasonably fast configuration, valid by construction: 8-channel vectors (4 when the pitch
-    /// allows no more), four outputs along W (two with a W stride), 128 threads; then smaller shapes;
+    /// allows no more), four outputs along W (two with a W stride), 128 threads, `tap_dp4a` and
+    /// `unroll_rows` where the W dilation is 1; then without them and smaller shapes;
     /// else the first valid point. 16-channel vectors with four outputs take near 200 registers on
     /// sm_80 and sm_90 (ptxas keeps every sign-extended window byte), too few warps for a memory-bound
     /// kernel; 8 channels keep it near 100.
@@ -91,7 +92,11 @@ public enum DepthwiseConv3DTemplate {
         let rules = try rules(for: workload, on: arch)
         let channels = rules.geometry.channelWidths.contains(8) ? 8 : 4
         let outputs = workload.stride.width == 1 ? 4 : 2
+        // dp4a over the taps with every row of a plane in flight: 1.4-1.8x the byte multiply-adds on
+        // an H100 (BENCHMARKS.md); without dp4a, unrolling the rows only costs registers.
+        let tap = workload.dilation.width == 1
         let candidates = [
+            DepthwiseConv3DConfig(channels: channels, outputsW: outputs, threads: 128, tapDP4A: tap, unrollRows: tap),
             DepthwiseConv3DConfig(channels: channels, outputsW: outputs, threads: 128),
             DepthwiseConv3DConfig(channels: channels, outputsW: 2, threads: 128),
             DepthwiseConv3DConfig(channels: channels, outputsW: 1, threads: 128),
