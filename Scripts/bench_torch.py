@@ -44,11 +44,6 @@ DEPTHWISE = [
 ]
 
 
-def flops(n, c, k, dhw, kernel, stride, pad):
-    out = [(dhw[i] + 2 * pad[i] - kernel[i]) // stride[i] + 1 for i in range(3)]
-    return 2 * n * k * out[0] * out[1] * out[2] * c * kernel[0] * kernel[1] * kernel[2]
-
-
 def time_ms(fn, warmup, repeats):
     for _ in range(warmup):
         fn()
@@ -97,49 +92,41 @@ def copy_ceiling(warmup, repeats):
     return {"bytes": a.numel(), "ms": med, "gb_per_s": gbs}
 
 
-def depthwise(modes, warmup, repeats):
-    """PyTorch's depthwise conv3d (groups = C) on the depthwise layers; GB/s counts input, weight and
-    output bytes once at the mode's element size."""
-    rows = []
-    for name, n, c, dhw, stride in DEPTHWISE:
-        out = [(dhw[i] + 2 - 3) // stride[i] + 1 for i in range(3)]
-        row = {"name": name, "gflop": 2 * n * c * out[0] * out[1] * out[2] * 27 / 1e9}
-        for mode in modes:
-            dtype = torch.float16 if mode.startswith("fp16") else torch.float32
-            size = 2 if dtype == torch.float16 else 4
-            conv = torch.nn.Conv3d(c, c, 3, stride=stride, padding=1, groups=c, bias=False).to("cuda", dtype)
-            x = torch.randn(n, c, *dhw, device="cuda", dtype=dtype)
-            if mode.endswith("cl"):
-                conv = conv.to(memory_format=torch.channels_last_3d)
-                x = x.contiguous(memory_format=torch.channels_last_3d)
-            with torch.no_grad():
-                med, lo, hi = time_ms(lambda: conv(x), warmup, repeats)
-            moved = size * (x.numel() + c * 27 + n * c * out[0] * out[1] * out[2])
-            row[mode] = {"ms": med, "ms_min": lo, "ms_max": hi, "gb_per_s": moved / med / 1e6}
-            print(f"{name:9s} {mode:7s} {med:8.3f} ms  ({lo:.3f}-{hi:.3f})  {moved / med / 1e6:7.1f} GB/s",
-                  file=sys.stderr)
-        rows.append(row)
-    return rows
+def time_conv(mode, n, c, k, dhw, kernel, stride, pad, groups, warmup, repeats):
+    """Times one nn.Conv3d in `mode` (fp32, tf32, fp16; a `cl` suffix: channels-last); returns the
+    median, fastest and slowest ms and the input's element count."""
+    dtype = torch.float16 if mode.startswith("fp16") else torch.float32
+    torch.backends.cuda.matmul.allow_tf32 = mode == "tf32"
+    torch.backends.cudnn.allow_tf32 = mode == "tf32"
+    conv = torch.nn.Conv3d(c, k, kernel, stride=stride, padding=pad, groups=groups, bias=False).to("cuda", dtype)
+    x = torch.randn(n, c, *dhw, device="cuda", dtype=dtype)
+    if mode.endswith("cl"):
+        conv = conv.to(memory_format=torch.channels_last_3d)
+        x = x.contiguous(memory_format=torch.channels_last_3d)
+    with torch.no_grad():
+        med, lo, hi = time_ms(lambda: conv(x), warmup, repeats)
+    return med, lo, hi, x.numel()
 
 
-def grouped(modes, warmup, repeats):
-    """PyTorch's grouped conv3d on the grouped layers."""
+def conv_rows(layers, modes, warmup, repeats):
+    """One row per layer (name, N, C, K, groups, DHW, kernel, stride, pad): GFLOP and, per mode, the
+    median and spread in ms with TOPS; for depthwise layers (groups = C = K) also GB/s, counting
+    input, weights and output once at the mode's element size."""
     rows = []
-    for name, n, c, k, g, dhw, stride in GROUPED:
-        out = [(dhw[i] + 2 - 3) // stride[i] + 1 for i in range(3)]
-        row = {"name": name, "gflop": 2 * n * k * out[0] * out[1] * out[2] * (c // g) * 27 / 1e9}
+    for name, n, c, k, groups, dhw, kernel, stride, pad in layers:
+        out = [(dhw[i] + 2 * pad[i] - kernel[i]) // stride[i] + 1 for i in range(3)]
+        taps = kernel[0] * kernel[1] * kernel[2]
+        row = {"name": name, "gflop": 2 * n * k * out[0] * out[1] * out[2] * (c // groups) * taps / 1e9}
         for mode in modes:
-            dtype = torch.float16 if mode.startswith("fp16") else torch.float32
-            conv = torch.nn.Conv3d(c, k, 3, stride=stride, padding=1, groups=g, bias=False).to("cuda", dtype)
-            x = torch.randn(n, c, *dhw, device="cuda", dtype=dtype)
-            if mode.endswith("cl"):
-                conv = conv.to(memory_format=torch.channels_last_3d)
-                x = x.contiguous(memory_format=torch.channels_last_3d)
-            with torch.no_grad():
-                med, lo, hi = time_ms(lambda: conv(x), warmup, repeats)
+            med, lo, hi, inputs = time_conv(mode, n, c, k, dhw, kernel, stride, pad, groups, warmup, repeats)
             row[mode] = {"ms": med, "ms_min": lo, "ms_max": hi, "tops": row["gflop"] / med}
-            print(f"{name:10s} {mode:7s} {med:8.3f} ms  ({lo:.3f}-{hi:.3f})  {row['gflop'] / med:6.1f} TOPS",
-                  file=sys.stderr)
+            rate = f"{row['gflop'] / med:6.1f} TOPS"
+            if groups == c == k:
+                size = 2 if mode.startswith("fp16") else 4
+                moved = size * (inputs + c * taps + n * k * out[0] * out[1] * out[2])
+                row[mode]["gb_per_s"] = moved / med / 1e6
+                rate = f"{moved / med / 1e6:7.1f} GB/s"
+            print(f"{name:10s} {mode:7s} {med:8.3f} ms  ({lo:.3f}-{hi:.3f})  {rate}", file=sys.stderr)
         rows.append(row)
     return rows
 
@@ -154,31 +141,21 @@ def main():
     ap.add_argument("--grouped", action="store_true", help="also time the grouped layers")
     args = ap.parse_args()
     torch.backends.cudnn.benchmark = True
-    dev = torch.device("cuda")
     results = {"device": torch.cuda.get_device_name(0), "torch": torch.__version__,
-               "cudnn": torch.backends.cudnn.version(), "date": time.strftime("%Y-%m-%d"), "layers": []}
-    for name, n, c, k, dhw, kernel, stride, pad in LAYERS:
-        row = {"name": name, "gflop": flops(n, c, k, dhw, kernel, stride, pad) / 1e9}
-        for mode in args.modes.split(","):
-            dtype = torch.float16 if mode.startswith("fp16") else torch.float32
-            torch.backends.cuda.matmul.allow_tf32 = mode == "tf32"
-            torch.backends.cudnn.allow_tf32 = mode == "tf32"
-            conv = torch.nn.Conv3d(c, k, kernel, stride=stride, padding=pad, bias=False).to(dev, dtype)
-            x = torch.randn(n, c, *dhw, device=dev, dtype=dtype)
-            if mode.endswith("cl"):
-                conv = conv.to(memory_format=torch.channels_last_3d)
-                x = x.contiguous(memory_format=torch.channels_last_3d)
-            with torch.no_grad():
-                med, lo, hi = time_ms(lambda: conv(x), args.warmup, args.repeats)
-            row[mode] = {"ms": med, "ms_min": lo, "ms_max": hi, "tops": row["gflop"] / med}
-            print(f"{name:9s} {mode:7s} {med:8.3f} ms  ({lo:.3f}-{hi:.3f})  {row['gflop'] / med:6.1f} TOPS",
-                  file=sys.stderr)
-        results["layers"].append(row)
+               "cudnn": torch.backends.cudnn.version(), "date": time.strftime("%Y-%m-%d")}
+    modes = args.modes.split(",")
+    results["layers"] = conv_rows(
+        [(name, n, c, k, 1, dhw, kernel, stride, pad) for name, n, c, k, dhw, kernel, stride, pad in LAYERS],
+        modes, args.warmup, args.repeats)
     results["int8_matmul_ceiling"] = int8_ceiling(args.warmup, args.repeats)
     if args.grouped:
-        results["grouped"] = grouped(args.modes.split(","), args.warmup, args.repeats)
+        results["grouped"] = conv_rows(
+            [(name, n, c, k, g, dhw, (3, 3, 3), stride, (1, 1, 1)) for name, n, c, k, g, dhw, stride in GROUPED],
+            modes, args.warmup, args.repeats)
     if args.depthwise:
-        results["depthwise"] = depthwise(args.modes.split(","), args.warmup, args.repeats)
+        results["depthwise"] = conv_rows(
+            [(name, n, c, c, c, dhw, (3, 3, 3), stride, (1, 1, 1)) for name, n, c, dhw, stride in DEPTHWISE],
+            modes, args.warmup, args.repeats)
         results["copy_ceiling"] = copy_ceiling(args.warmup, args.repeats)
     with open(args.out, "w") as f:
         json.dump(results, f, indent=1)
