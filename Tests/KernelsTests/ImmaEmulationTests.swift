@@ -64,18 +64,26 @@ final class ImmaEmulationTests: XCTestCase {
     /// Uniformly sampled valid configurations of each small twin's own space, on sm_80 and sm_90
     /// alternately, with a random output kind.
     func testSampledConfigurations() throws {
-        let perWorkload = Int(ProcessInfo.processInfo.environment["Q3D_IMMA_EMULATE"] ?? "") ?? 1
         var rng = SeededGenerator(seed: 0x1_3A4A)
+        try Self.emulate(try Self.sampledCases(Self.smallTwins, using: &rng))
+    }
+
+    /// `Q3D_IMMA_EMULATE` (default 1) configs drawn from each workload's `mma.sync` space, on sm_90 and
+    /// sm_80 in turn, each with a random output kind.
+    static func sampledCases(
+        _ twins: [(name: String, workload: Conv3DParameters)], using rng: inout SeededGenerator
+    ) throws -> [(String, Conv3DParameters, ImmaConv3DConfig, OutputKind)] {
+        let perWorkload = Int(ProcessInfo.processInfo.environment["Q3D_IMMA_EMULATE"] ?? "") ?? 1
         var cases: [(String, Conv3DParameters, ImmaConv3DConfig, OutputKind)] = []
-        for (index, twin) in Self.smallTwins.enumerated() {
+        for (index, twin) in twins.enumerated() {
             let arch: GPUArchitecture = index % 2 == 0 ? .sm90 : .sm80
             let space = try ImmaConv3DTemplate.space(for: twin.workload, on: arch)
             for point in space.sample(count: perWorkload, using: &rng) {
                 let config = try space.config(at: point, as: ImmaConv3DConfig.self)
-                cases.append((twin.name, twin.workload, config, Self.outputs[Int.random(in: 0..<Self.outputs.count, using: &rng)]))
+                cases.append((twin.name, twin.workload, config, outputs[Int.random(in: 0..<outputs.count, using: &rng)]))
             }
         }
-        try Self.emulate(cases)
+        return cases
     }
 
     /// The `wgmma` template's default configuration of every anchor layer on its small twin, int32 and

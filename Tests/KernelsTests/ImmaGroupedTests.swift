@@ -166,16 +166,8 @@ final class ImmaGroupedTests: XCTestCase {
             guard try ImmaConv3DTemplate.violations(of: config, for: twin.workload, on: .sm90).isEmpty else { continue }
             cases.append((layer.name, twin.workload, config, layer.name.hasPrefix("g32") ? .int32 : .int8(relu: true, residual: true)))
         }
-        let perWorkload = Int(ProcessInfo.processInfo.environment["Q3D_IMMA_EMULATE"] ?? "") ?? 1
         var rng = SeededGenerator(seed: 0x6_E3A1)
-        for (index, twin) in Self.workloads.enumerated() {
-            let arch: GPUArchitecture = index % 2 == 0 ? .sm90 : .sm80
-            let space = try ImmaConv3DTemplate.space(for: twin.workload, on: arch)
-            for point in space.sample(count: perWorkload, using: &rng) {
-                let config = try space.config(at: point, as: ImmaConv3DConfig.self)
-                cases.append((twin.name, twin.workload, config, ImmaEmulationTests.outputs[Int.random(in: 0..<ImmaEmulationTests.outputs.count, using: &rng)]))
-            }
-        }
+        cases += try ImmaEmulationTests.sampledCases(Self.workloads, using: &rng)
         try ImmaEmulationTests.emulate(cases)
     }
 
