@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """What bounds each benchmark layer's best imma / imma_wgmma config: bytes, waves, occupancy.
 
-Reads the rows `q3d bench --rows` wrote (one JSON object per candidate: config, ms, registers), or
-the objects of `q3d conv3d --json` (Scripts/gpu_session.sh candidates), and
+Reads the rows `q3d bench --rows` wrote (one JSON object per candidate: config, ms, registers), the
+objects of `q3d conv3d --json` (Scripts/gpu_session.sh candidates), or tuning logs (`q3d tune --log`,
+plain or .gz; registers from each record's `detail`), and
 the PyTorch timings of the same device run (Scripts/bench_torch.py), and prints a Markdown table per
 layer for its fastest passing config:
 
@@ -21,6 +22,7 @@ layer for its fastest passing config:
         --torch bench/results/X-torch.json [--sms 132]
 """
 import argparse
+import gzip
 import json
 import math
 import re
@@ -40,6 +42,17 @@ LAYERS = {
 PEAK_TOPS = 1979.0
 SMEM_PER_SM = 227 * 1024
 REGS_PER_SM = 65536
+
+
+def layer_of(workload):
+    """The LAYERS name of a tuning-log workload (input, weight, stride, padding), or None."""
+    n, c, d, h, w = workload["input"]
+    k, _, kd, kh, kw = workload["weight"]
+    for name, (ln, lc, lk, dhw, kernel, stride, pad) in LAYERS.items():
+        if ((ln, lc, lk, tuple(dhw), tuple(kernel), tuple(stride)) == (n, c, k, (d, h, w), (kd, kh, kw), tuple(workload["stride"]))
+                and list(workload["padding"][:3]) == list(pad) and workload.get("groups", 1) == 1):
+            return name
+    return None
 
 
 def round_up(x, m):
@@ -97,10 +110,18 @@ def main():
     best = {}
     for path in args.rows:
         impl = "imma_wgmma" if "wgmma" in path else "imma"
-        with open(path) as f:
+        with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as f:
             for line in f:
                 row = json.loads(line)
-                if "layer" in row and "workload" not in row:
+                if isinstance(row.get("workload"), dict):
+                    # A tuning-log record: the layer from its shapes, registers in `detail`.
+                    name = layer_of(row["workload"])
+                    found = re.search(r"(\d+) registers", row.get("detail") or "")
+                    row = dict(row, workload=name, outcome="passed" if row.get("ms") is not None else "failed",
+                               registers=int(found.group(1)) if found else None)
+                    if name is None:
+                        continue
+                elif "layer" in row and "workload" not in row:
                     # A `q3d conv3d --json` object: the layer, `verified`, registers in `detail`.
                     found = re.search(r"(\d+) registers", row.get("detail", ""))
                     row = dict(row, workload=row["layer"], outcome="passed" if row.get("verified") else "failed",
