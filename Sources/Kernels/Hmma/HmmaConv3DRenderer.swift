@@ -53,7 +53,8 @@ struct HmmaConv3DRenderer {
         var source = header(parameters: parameters)
         source += "\n" + ImmaKernelText.prelude + "\n" + Self.halfPrelude + "\n" + ImmaKernelText.kernelMarker + "\n"
         source += "// Byte units: IN_PITCH, GEMM_K, BK, A_VEC and B_VEC count bytes of fp16 data, two per channel.\n"
-        source += text.constants() + warpConstants() + "\n"
+        let mma = ImmaConv3DRenderer(plan: plan, output: .int32)  // the int8 kernel's warp tiling and main loop
+        source += text.constants() + mma.warpConstants() + "\n"
         source += text.signature(name: name, parameters: parameters)
         source += """
               // The loaders address the fp16 operands as bytes.
@@ -61,7 +62,8 @@ struct HmmaConv3DRenderer {
               const int8_t* __restrict__ weight = reinterpret_cast<const int8_t*>(weight_half);
 
             """
-        source += text.blockSetup() + warpSetup() + text.loaders() + mainLoop() + splitKExchange() + epilogue() + "}\n"
+        source += text.blockSetup() + mma.warpSetup() + text.loaders() + mma.mainLoop(.f32) + text.splitKExchange(.f32)
+        source += epilogue() + "}\n"
         return KernelSource(
             template: HmmaConv3DTemplate.name, templateVersion: HmmaConv3DTemplate.version, name: name, text: source,
             grid: plan.tiling.grid, block: plan.tiling.block, dynamicSharedBytes: plan.tiling.sharedBytes,
@@ -117,122 +119,6 @@ struct HmmaConv3DRenderer {
           asm volatile("st.global.b32 [%0], %1;" :: "l"(p), "r"(h) : "memory");
         }
         """#
-
-    func warpConstants() -> String {
-        """
-        // Warps: WARPS_M x WARPS_N, each a WM x WN warp tile of MI x NI mma tiles of 16 x 8.
-        constexpr int WARPS_M = \(config.warpsM), WARPS_N = \(config.warpsN);
-        constexpr int WM = BM / WARPS_M, WN = BN / WARPS_N, MI = WM / 16, NI = WN / 8;
-        static_assert(THREADS == 32 * WARPS_M * WARPS_N, "one thread per lane of every warp");
-        constexpr int FRAG_ROWS = MI, FRAG_COLS = NI, FRAG_ROW_STEP = 16;
-
-        """
-    }
-
-    func warpSetup() -> String {
-        """
-              const int warp_row = (warp % WARPS_M) * WM, warp_col = (warp / WARPS_M) * WN;
-              const int frag_row0 = warp_row, frag_col0 = warp_col;
-
-            """
-    }
-
-    /// The int8 template's main loop with fp32 accumulators and one `m16n8k16` per 32-byte k-step.
-    func mainLoop() -> String {
-        """
-              // ldmatrix.x4 roles as in the int8 kernel: A matrices (rows 0-7, bytes 0-15), (rows 8-15, bytes 0-15),
-              // (rows 0-7, bytes 16-31), (rows 8-15, bytes 16-31); B matrices (n 0-7, bytes 0-15), (n 0-7, bytes
-              // 16-31), (n 8-15, bytes 0-15), (n 8-15, bytes 16-31).
-              const int ld_matrix = lane >> 3;
-              const int a_ld_row = warp_row + (ld_matrix & 1) * 8 + (lane & 7);
-              const int a_ld_key = ((ld_matrix >> 1) ^ (a_ld_row >> SWIZZLE_SHIFT)) & (CHUNKS - 1);
-              const int b_ld_row = warp_col + (ld_matrix >> 1) * 8 + (lane & 7);
-              const int b_ld_key = ((ld_matrix & 1) ^ (b_ld_row >> SWIZZLE_SHIFT)) & (CHUNKS - 1);
-
-              float acc[MI][NI][4];
-              #pragma unroll
-              for (int mi = 0; mi < MI; ++mi)
-                #pragma unroll
-                for (int ni = 0; ni < NI; ++ni)
-                  #pragma unroll
-                  for (int r = 0; r < 4; ++r) acc[mi][ni][r] = 0.0f;
-
-            """ + text.prologue() + """
-              int read_stage = 0, write_stage = STAGES - 1;
-              for (int t = 0; t < k_count; ++t) {
-                q3d_cp_async_wait<STAGES - 2>();
-                __syncthreads();
-                if (t + STAGES - 1 < k_count) load_tile(k_begin + t + STAGES - 1, write_stage);
-                q3d_cp_async_commit();
-
-                const uint32_t a_tile = ring_base + read_stage * STAGE_BYTES;
-                const uint32_t a_base = a_tile + a_ld_row * BK;
-                const uint32_t b_base = a_tile + A_BYTES + b_ld_row * BK;
-                #pragma unroll
-                for (int ks = 0; ks < BK / 32; ++ks) {
-                  uint32_t a[MI][4], b[NI / 2][4];
-                  #pragma unroll
-                  for (int mi = 0; mi < MI; ++mi)
-                    q3d_ldmatrix_x4(a[mi], a_base + mi * 16 * BK + (((2 * ks) ^ a_ld_key) << 4));
-                  #pragma unroll
-                  for (int nj = 0; nj < NI / 2; ++nj)
-                    q3d_ldmatrix_x4(b[nj], b_base + nj * 16 * BK + (((2 * ks) ^ b_ld_key) << 4));
-                  #pragma unroll
-                  for (int mi = 0; mi < MI; ++mi)
-                    #pragma unroll
-                    for (int ni = 0; ni < NI; ++ni)
-                      q3d_mma_f16(acc[mi][ni], a[mi], b[ni / 2][(ni & 1) * 2], b[ni / 2][(ni & 1) * 2 + 1]);
-                }
-                read_stage = read_stage + 1 == STAGES ? 0 : read_stage + 1;
-                write_stage = write_stage + 1 == STAGES ? 0 : write_stage + 1;
-              }
-              q3d_cp_async_wait<0>();
-
-            """
-    }
-
-    /// Split-K as in the int8 kernel (workspace `[tile][split][fragment][thread][4]`, the last block to
-    /// arrive finishes), with float partial sums: the last block adds the others in split order, so
-    /// the rounding of the sum depends on which block arrives last — within the verification tolerance.
-    func splitKExchange() -> String {
-        guard plan.tiling.splitK > 1 else { return "" }
-        return """
-              {
-                constexpr int VECTORS = FRAG_ROWS * FRAG_COLS;
-                float* partials = reinterpret_cast<float*>(workspace);
-                float* mine = partials + ((blockIdx.x * SPLIT_K + split) * VECTORS * THREADS + tid) * 4;
-                #pragma unroll
-                for (int mi = 0; mi < FRAG_ROWS; ++mi)
-                  #pragma unroll
-                  for (int ni = 0; ni < FRAG_COLS; ++ni) q3d_store_f32x4(mine + (mi * FRAG_COLS + ni) * THREADS * 4, acc[mi][ni]);
-                __threadfence();
-                __syncthreads();
-                int* last_flag = reinterpret_cast<int*>(smem);  // the pipeline is drained: its shared memory is free
-                if (tid == 0) {
-                  const int arrived = atomicAdd(counters + blockIdx.x, 1);
-                  *last_flag = arrived == SPLIT_K - 1;
-                  if (arrived == SPLIT_K - 1) counters[blockIdx.x] = 0;
-                }
-                __syncthreads();
-                if (*last_flag == 0) return;
-                __threadfence();
-                for (int other = 0; other < SPLIT_K; ++other) {
-                  if (other == split) continue;
-                  const float* theirs = partials + ((blockIdx.x * SPLIT_K + other) * VECTORS * THREADS + tid) * 4;
-                  #pragma unroll
-                  for (int mi = 0; mi < FRAG_ROWS; ++mi)
-                    #pragma unroll
-                    for (int ni = 0; ni < FRAG_COLS; ++ni) {
-                      float v[4];
-                      q3d_load_f32x4_cg(theirs + (mi * FRAG_COLS + ni) * THREADS * 4, v);
-                      #pragma unroll
-                      for (int r = 0; r < 4; ++r) acc[mi][ni][r] += v[r];
-                    }
-                }
-              }
-
-            """
-    }
 
     /// Thread (g, t) holds rows g and g + 8 at columns 2t, 2t + 1 of each 16x8 fragment (OUT_PITCH is a
     /// multiple of 4, so a pair is inside or outside as a whole): adds the bias, applies ReLU, and stores

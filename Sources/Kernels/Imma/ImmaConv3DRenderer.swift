@@ -50,8 +50,9 @@ struct ImmaConv3DRenderer {
     }
 
     /// The main loop: wait for a k-tile, refill the stage freed one iteration ago, then per 32-byte k-step
-    /// load the warp's A and B fragments with `ldmatrix.x4` and multiply every (mi, ni) pair.
-    func mainLoop() -> String {
+    /// load the warp's A and B fragments with `ldmatrix.x4` and multiply every (mi, ni) pair: `m16n8k32`
+    /// s8 into int32, or for the fp16 template (same bytes, same fragments) `m16n8k16` f16 into float.
+    func mainLoop(_ accumulator: MmaAccumulator = .s32) -> String {
         """
               // ldmatrix.x4 roles: lane l addresses row l % 8 of matrix l / 8. For A the matrices are (rows 0-7,
               // k 0-15), (rows 8-15, k 0-15), (rows 0-7, k 16-31), (rows 8-15, k 16-31): registers a[0..3] of the
@@ -64,13 +65,13 @@ struct ImmaConv3DRenderer {
               const int b_ld_row = warp_col + (ld_matrix >> 1) * 8 + (lane & 7);
               const int b_ld_key = ((ld_matrix & 1) ^ (b_ld_row >> SWIZZLE_SHIFT)) & (CHUNKS - 1);
 
-              int acc[MI][NI][4];
+              \(accumulator.type) acc[MI][NI][4];
               #pragma unroll
               for (int mi = 0; mi < MI; ++mi)
                 #pragma unroll
                 for (int ni = 0; ni < NI; ++ni)
                   #pragma unroll
-                  for (int r = 0; r < 4; ++r) acc[mi][ni][r] = 0;
+                  for (int r = 0; r < 4; ++r) acc[mi][ni][r] = \(accumulator.zero);
 
             """ + text.prologue() + """
               int read_stage = 0, write_stage = STAGES - 1;
@@ -98,7 +99,7 @@ struct ImmaConv3DRenderer {
                   for (int mi = 0; mi < MI; ++mi)
                     #pragma unroll
                     for (int ni = 0; ni < NI; ++ni)
-                      q3d_mma_s8(acc[mi][ni], a[mi], b[ni / 2][(ni & 1) * 2], b[ni / 2][(ni & 1) * 2 + 1]);
+                      \(accumulator.mma)(acc[mi][ni], a[mi], b[ni / 2][(ni & 1) * 2], b[ni / 2][(ni & 1) * 2 + 1]);
                 }
                 read_stage = read_stage + 1 == STAGES ? 0 : read_stage + 1;
                 write_stage = write_stage + 1 == STAGES ? 0 : write_stage + 1;
@@ -107,4 +108,15 @@ struct ImmaConv3DRenderer {
 
             """
     }
+}
+
+/// The accumulators of a `mma.sync` kernel over the imma byte layout: int32 for s8 operands, float for
+/// fp16 operands (``HmmaConv3DTemplate``).
+enum MmaAccumulator {
+    case s32, f32
+
+    /// The C type of `acc`, its zero, and the prelude's multiply-accumulate.
+    var type: String { self == .s32 ? "int" : "float" }
+    var zero: String { self == .s32 ? "0" : "0.0f" }
+    var mma: String { self == .s32 ? "q3d_mma_s8" : "q3d_mma_f16" }
 }

@@ -6,16 +6,26 @@ extension ImmaKernelText {
     ///
     /// Workspace layout: `[tile][split][fragment][thread][4]`, so that a warp's 16-byte stores and loads
     /// are contiguous. The accumulators are `acc[FRAG_ROWS][FRAG_COLS][4]` in both kernels.
-    func splitKExchange() -> String {
+    ///
+    /// With float accumulators (the fp16 template) the partial sums are floats in the same layout; the
+    /// last block adds them in split order, so the rounding depends on which block arrives last — within
+    /// that template's verification tolerance.
+    func splitKExchange(_ accumulator: MmaAccumulator = .s32) -> String {
         guard tiling.splitK > 1 else { return "" }
+        // The workspace parameter is int32; float partial sums reinterpret it.
+        let (element, base, view, store, load) = accumulator == .s32
+            ? ("int32_t", "workspace", "", "q3d_store_s32x4", "q3d_load_s32x4_cg")
+            : ("float", "partials", "    float* partials = reinterpret_cast<float*>(workspace);\n", "q3d_store_f32x4", "q3d_load_f32x4_cg")
         return """
               {
                 constexpr int VECTORS = FRAG_ROWS * FRAG_COLS;
-                int32_t* mine = workspace + ((blockIdx.x * SPLIT_K + split) * VECTORS * THREADS + tid) * 4;
+
+            """ + view + """
+                \(element)* mine = \(base) + ((blockIdx.x * SPLIT_K + split) * VECTORS * THREADS + tid) * 4;
                 #pragma unroll
                 for (int mi = 0; mi < FRAG_ROWS; ++mi)
                   #pragma unroll
-                  for (int ni = 0; ni < FRAG_COLS; ++ni) q3d_store_s32x4(mine + (mi * FRAG_COLS + ni) * THREADS * 4, acc[mi][ni]);
+                  for (int ni = 0; ni < FRAG_COLS; ++ni) \(store)(mine + (mi * FRAG_COLS + ni) * THREADS * 4, acc[mi][ni]);
                 // Publish the partial sums before counting in (the pattern of the CUDA guide's threadfence example).
                 __threadfence();
                 __syncthreads();
@@ -30,13 +40,13 @@ extension ImmaKernelText {
                 __threadfence();
                 for (int other = 0; other < SPLIT_K; ++other) {
                   if (other == split) continue;
-                  const int32_t* theirs = workspace + ((blockIdx.x * SPLIT_K + other) * VECTORS * THREADS + tid) * 4;
+                  const \(element)* theirs = \(base) + ((blockIdx.x * SPLIT_K + other) * VECTORS * THREADS + tid) * 4;
                   #pragma unroll
                   for (int mi = 0; mi < FRAG_ROWS; ++mi)
                     #pragma unroll
                     for (int ni = 0; ni < FRAG_COLS; ++ni) {
-                      int v[4];
-                      q3d_load_s32x4_cg(theirs + (mi * FRAG_COLS + ni) * THREADS * 4, v);
+                      \(accumulator.type) v[4];
+                      \(load)(theirs + (mi * FRAG_COLS + ni) * THREADS * 4, v);
                       #pragma unroll
                       for (int r = 0; r < 4; ++r) acc[mi][ni][r] += v[r];
                     }
