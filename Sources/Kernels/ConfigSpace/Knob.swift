@@ -95,3 +95,14 @@ enum Permutations {
         return result
     }
 }
+
+extension Dictionary where Key == String, Value == KnobValue {
+    /// The value of the choice knob `key`; throws naming a missing knob or one of another kind.
+    public func choice(_ key: some CodingKey) throws(ConfigSpaceError) -> Int {
+        guard let value = self[key.stringValue] else { throw .missingKnob(key.stringValue) }
+        guard case .choice(let v) = value else {
+            throw .wrongKind(knob: key.stringValue, value: value.description, expected: "a choice")
+        }
+        return v
+    }
+}

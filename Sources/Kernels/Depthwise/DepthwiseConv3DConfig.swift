@@ -71,13 +71,7 @@ extension DepthwiseConv3DConfig: TunableConfig {
     }
 
     public init(knobValues values: [String: KnobValue]) throws(ConfigSpaceError) {
-        func choice(_ key: CodingKeys) throws(ConfigSpaceError) -> Int {
-            guard let value = values[key.rawValue] else { throw .missingKnob(key.rawValue) }
-            guard case .choice(let v) = value else {
-                throw .wrongKind(knob: key.rawValue, value: value.description, expected: "a choice")
-            }
-            return v
-        }
+        func choice(_ key: CodingKeys) throws(ConfigSpaceError) -> Int { try values.choice(key) }
         self.init(
             channels: try choice(.channels), outputsW: try choice(.outputsW), threads: try choice(.threads),
             tapDP4A: try choice(.tapDP4A) != 0, unrollRows: try choice(.unrollRows) != 0)

@@ -32,13 +32,7 @@ extension Dp4aConv3DConfig: TunableConfig {
             let f = try factors(key, 2)
             return ReductionSplit(outer: f[0], inner: f[1])
         }
-        func choice(_ key: CodingKeys) throws(ConfigSpaceError) -> Int {
-            guard let value = values[key.rawValue] else { throw .missingKnob(key.rawValue) }
-            guard case .choice(let v) = value else {
-                throw .wrongKind(knob: key.rawValue, value: value.description, expected: "a choice")
-            }
-            return v
-        }
+        func choice(_ key: CodingKeys) throws(ConfigSpaceError) -> Int { try values.choice(key) }
         func flag(_ key: CodingKeys) throws(ConfigSpaceError) -> Bool {
             let v = try choice(key)
             guard v == 0 || v == 1 else {

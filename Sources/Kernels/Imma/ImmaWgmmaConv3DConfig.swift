@@ -88,13 +88,7 @@ extension ImmaWgmmaConv3DConfig: TunableConfig {
     }
 
     public init(knobValues values: [String: KnobValue]) throws(ConfigSpaceError) {
-        func choice(_ key: CodingKeys) throws(ConfigSpaceError) -> Int {
-            guard let value = values[key.rawValue] else { throw .missingKnob(key.rawValue) }
-            guard case .choice(let v) = value else {
-                throw .wrongKind(knob: key.rawValue, value: value.description, expected: "a choice")
-            }
-            return v
-        }
+        func choice(_ key: CodingKeys) throws(ConfigSpaceError) -> Int { try values.choice(key) }
         self.init(
             blockM: try choice(.blockM), blockN: try choice(.blockN), blockK: try choice(.blockK),
             warpgroups: try choice(.warpgroups), stages: try choice(.stages), wgmmaInFlight: try choice(.wgmmaInFlight),
