@@ -92,7 +92,7 @@ public enum DepthwiseConv3DTemplate {
         let rules = try rules(for: workload, on: arch)
         let channels = rules.geometry.channelWidths.contains(8) ? 8 : 4
         let outputs = workload.stride.width == 1 ? 4 : 2
-        // dp4a over the taps with every row of a plane in flight: 1.4-1.8x the byte multiply-adds on
+        // dp4a over the taps with every row of a plane in flight: 1.3-1.6x the byte multiply-adds on
         // an H100 (BENCHMARKS.md); without dp4a, unrolling the rows only costs registers.
         let tap = workload.dilation.width == 1
         let candidates = [
