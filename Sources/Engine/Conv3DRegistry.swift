@@ -7,8 +7,9 @@ import Tensors
 ///
 /// Priorities of the standard registry: int8 depthwise convolutions run on their own template (`dw`),
 /// other int8 ones on wgmma tensor cores (sm_90a), then mma.sync tensor cores (sm_80+), then dp4a
-/// (sm_61+), then the fast CPU path. float32 runs on fp16 tensor cores (`hmma`, sm_80+: fp16 operands,
-/// fp32 accumulation, so not exact) where there is a GPU, else on the CPU. The reference is exact
+/// (sm_61+), then the fast CPU path. float32 runs on fp16 tensor cores (`hmma_wgmma` on sm_90a, else
+/// `hmma` on sm_80+: fp16 operands, fp32 accumulation, so not exact) where there is a GPU, else on the
+/// CPU. The reference is exact
 /// everywhere and last.
 ///
 /// ```swift
@@ -34,6 +35,7 @@ public struct Conv3DRegistry: Sendable {
         template("imma_wgmma", layout: .ndhwc, priority: 400, archSpecific: 90),
         template("imma", layout: .ndhwc, priority: 300, minimum: 80),
         template("dp4a", layout: .ncdhwc(block: 4), priority: 200, minimum: 61),
+        template("hmma_wgmma", layout: .ndhwc, priority: 160, archSpecific: 90, dtypes: [.float32], isExact: false),
         template("hmma", layout: .ndhwc, priority: 150, minimum: 80, dtypes: [.float32], isExact: false),
         Conv3DImplementation(name: "fast", device: .cpu, dtypes: [.int8, .float32], layout: .ncdhw, priority: 100),
         Conv3DImplementation(name: "reference", device: .cpu, dtypes: [.int8, .float32], layout: .ncdhw, priority: 0),

@@ -16,7 +16,7 @@ public struct KernelSelection: Sendable {
 /// Q3D's CUDA conv3d templates by their CLI names, and how a config is picked for one of them.
 public enum KernelCatalog {
     /// Template names accepted by `--impl`.
-    public static let names = ["dp4a", "imma", "imma_wgmma", "dw", "hmma"]
+    public static let names = ["dp4a", "imma", "imma_wgmma", "dw", "hmma", "hmma_wgmma"]
 
     /// The name and version of the template behind `impl` (what a tuning record keys on), or nil.
     public static func template(impl: String) -> (name: String, version: Int)? {
@@ -36,6 +36,7 @@ public enum KernelCatalog {
         case "imma_wgmma": return try ImmaWgmmaConv3DTemplate.space(for: workload, on: arch)
         case "dw": return try DepthwiseConv3DTemplate.space(for: workload, on: arch)
         case "hmma": return try HmmaConv3DTemplate.space(for: workload, on: arch)
+        case "hmma_wgmma": return try HmmaWgmmaConv3DTemplate.space(for: workload, on: arch)
         default: throw EngineError.unknownImplementation(impl, known: names)
         }
     }
@@ -69,6 +70,11 @@ public enum KernelCatalog {
             let config = try space.config(at: point, as: ImmaConv3DConfig.self)
             return try selection(
                 impl, HmmaConv3DTemplate.render(workload: workload, config: config, output: HmmaOutput(output)), config,
+                configSource)
+        case "hmma_wgmma":
+            let config = try space.config(at: point, as: ImmaWgmmaConv3DConfig.self)
+            return try selection(
+                impl, HmmaWgmmaConv3DTemplate.render(workload: workload, config: config, output: HmmaOutput(output)), config,
                 configSource)
         default:
             throw EngineError.unknownImplementation(impl, known: names)
@@ -111,6 +117,7 @@ public enum KernelCatalog {
         case "imma_wgmma": return try space.point(of: ImmaWgmmaConv3DTemplate.defaultConfig(for: workload, on: arch))
         case "dw": return try space.point(of: DepthwiseConv3DTemplate.defaultConfig(for: workload, on: arch))
         case "hmma": return try space.point(of: HmmaConv3DTemplate.defaultConfig(for: workload, on: arch))
+        case "hmma_wgmma": return try space.point(of: HmmaWgmmaConv3DTemplate.defaultConfig(for: workload, on: arch))
         default: throw EngineError.unknownImplementation(impl, known: names)
         }
     }
@@ -127,6 +134,11 @@ public enum KernelCatalog {
                 try ImmaWgmmaConv3DTemplate.featureFunction(for: workload, on: arch, space: space),
                 try ImmaWgmmaConv3DTemplate.estimateFunction(for: workload, on: arch, space: space)
             )
+        case "hmma_wgmma":
+            return (
+                try HmmaWgmmaConv3DTemplate.featureFunction(for: workload, on: arch, space: space),
+                try HmmaWgmmaConv3DTemplate.estimateFunction(for: workload, on: arch, space: space)
+            )
         default: return nil
         }
     }
@@ -142,6 +154,7 @@ public enum KernelCatalog {
         case "imma_wgmma": data = try encoder.encode(try space.config(at: point, as: ImmaWgmmaConv3DConfig.self))
         case "dw": data = try encoder.encode(try space.config(at: point, as: DepthwiseConv3DConfig.self))
         case "hmma": data = try encoder.encode(try space.config(at: point, as: ImmaConv3DConfig.self))
+        case "hmma_wgmma": data = try encoder.encode(try space.config(at: point, as: ImmaWgmmaConv3DConfig.self))
         default: throw EngineError.unknownImplementation(impl, known: names)
         }
         return String(decoding: data, as: UTF8.self)
@@ -175,6 +188,10 @@ public enum KernelCatalog {
                 let config = try JSONDecoder().decode(ImmaConv3DConfig.self, from: data)
                 try HmmaConv3DTemplate.validate(config, for: workload, on: arch)
                 return try space.point(of: config)
+            case "hmma_wgmma":
+                let config = try JSONDecoder().decode(ImmaWgmmaConv3DConfig.self, from: data)
+                try HmmaWgmmaConv3DTemplate.validate(config, for: workload, on: arch)
+                return try space.point(of: config)
             default:
                 throw EngineError.unknownImplementation(impl, known: names)
             }
@@ -194,7 +211,7 @@ public enum KernelCatalog {
 }
 
 extension KernelCatalog {
-    /// The operands template `impl` multiplies: float (rounded to fp16 on upload) for `hmma`, int8 for
-    /// the others.
-    public static func elementType(impl: String) -> ConvElementType { impl == "hmma" ? .float32 : .int8 }
+    /// The operands template `impl` multiplies: float (rounded to fp16 on upload) for `hmma` and
+    /// `hmma_wgmma`, int8 for the others.
+    public static func elementType(impl: String) -> ConvElementType { impl.hasPrefix("hmma") ? .float32 : .int8 }
 }

@@ -75,10 +75,14 @@ final class Conv3DDispatcherTests: XCTestCase {
     }
 
     func testFloatRunsOnFp16TensorCoresWithAGPUElseOnTheCPU() throws {
-        let onGPU = try dispatcher(.sm90a).choose(impl: "auto", query: query(dtype: .float32))
+        let onHopper = try dispatcher(.sm90a).choose(impl: "auto", query: query(dtype: .float32))
+        XCTAssertEqual(onHopper.impl, "hmma_wgmma")
+        XCTAssertNotNil(onHopper.config, "hmma_wgmma reports its default config")
+        XCTAssertEqual(onHopper.rejected.first { $0.impl == "imma" }?.reason, "computes int8, not float32")
+        let onGPU = try dispatcher(.sm80).choose(impl: "auto", query: query(dtype: .float32))
         XCTAssertEqual(onGPU.impl, "hmma")
         XCTAssertNotNil(onGPU.config, "hmma reports its default config")
-        XCTAssertEqual(onGPU.rejected.first { $0.impl == "imma" }?.reason, "computes int8, not float32")
+        XCTAssertTrue(try XCTUnwrap(onGPU.rejected.first { $0.impl == "hmma_wgmma" }?.reason).contains("sm_90a"), "\(onGPU.rejected)")
         let onTuring = try dispatcher(.sm75).choose(impl: "auto", query: query(dtype: .float32))
         XCTAssertEqual(onTuring.impl, "fast")
         XCTAssertEqual(onTuring.rejected.first { $0.impl == "hmma" }?.reason, "needs sm_80 or later; the GPU is sm_75")
@@ -88,6 +92,7 @@ final class Conv3DDispatcherTests: XCTestCase {
         // int8 never goes to hmma: it is not exact.
         let int8 = try dispatcher(.sm90a).choose(impl: "auto", query: query())
         XCTAssertEqual(int8.rejected.first { $0.impl == "hmma" }?.reason, "computes float32, not int8")
+        XCTAssertEqual(int8.rejected.first { $0.impl == "hmma_wgmma" }?.reason, "computes float32, not int8")
     }
 
     func testDepthwiseRunsOnItsOwnTemplate() throws {

@@ -127,7 +127,7 @@ enum HmmaEmulation {
         let sourceURL = dir.appendingPathComponent("kernel.cpp")
         try source.write(to: sourceURL, atomically: true, encoding: .utf8)
         let binary = dir.appendingPathComponent("emulate").path
-        let (status, log) = try ImmaEmulationHarness.shell(compiler, ["-std=c++17", "-O1", "-ffp-contract=off", "-w", "-o", binary, sourceURL.path])
+        let (status, log) = try ImmaEmulationHarness.shell(compiler, ["-std=c++17", "-O1", "-ffp-contract=off", "-fno-strict-aliasing", "-w", "-o", binary, sourceURL.path])
         guard status == 0 else { throw ImmaEmulationHarness.Failure.tool("clang++ failed:\n\(log.prefix(4000))") }
         let (runStatus, runLog) = try ImmaEmulationHarness.shell(binary, [dir.path, "1"])
         guard runStatus == 0 else { throw ImmaEmulationHarness.Failure.tool("emulation failed (status \(runStatus)):\n\(runLog.prefix(4000))") }

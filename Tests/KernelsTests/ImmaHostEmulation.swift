@@ -73,7 +73,8 @@ enum ImmaHostEmulation {
           std::function<void()> body;
         };
         struct Buffer { const uint8_t* begin; size_t bytes; const char* name; };
-        struct WgmmaOp { unsigned long long a, b; int n; bool chained; int* d[128]; std::vector<int> d_in[128]; };
+        // half: fp16 operands (k16) and float accumulators, kept as their bit patterns in d and d_in.
+        struct WgmmaOp { unsigned long long a, b; int n; bool chained; int* d[128]; std::vector<int> d_in[128]; bool half = false; };
         struct WarpGroup {
           int arrived = 0;
           long generation = 0;
@@ -240,7 +241,38 @@ enum ImmaHostEmulation {
           return address;
         }
 
+        // fp16 element k of row `row` of a descriptor's matrix: bytes 2k and 2k + 1, each through the swizzle.
+        static float wgmma_half(unsigned long long desc, int row, int k) {
+          const uint8_t* smem = block->smem.data();
+          const uint16_t bits = (uint16_t)(smem[wgmma_address(desc, row, 2 * k)] | (smem[wgmma_address(desc, row, 2 * k + 1)] << 8));
+          _Float16 h;
+          memcpy(&h, &bits, 2);
+          return (float)h;
+        }
+
+        // m64nNk16 f32.f16.f16: products of fp16 values are exact in float; the sum runs in k order.
+        static void execute_half(const WgmmaOp& op) {
+          static float A[64][16], B[256][16];
+          for (int r = 0; r < 64; ++r)
+            for (int k = 0; k < 16; ++k) A[r][k] = wgmma_half(op.a, r, k);
+          for (int n = 0; n < op.n; ++n)
+            for (int k = 0; k < 16; ++k) B[n][k] = wgmma_half(op.b, n, k);
+          for (int lane = 0; lane < 128; ++lane) {
+            const int w = lane / 32, g = (lane % 32) >> 2, t = lane & 3;
+            for (int j = 0; j < op.n / 8; ++j)
+              for (int r = 0; r < 4; ++r) {
+                const int row = 16 * w + g + 8 * (r / 2), col = 8 * j + 2 * t + (r % 2);
+                const int bits = op.chained ? op.d[lane][4 * j + r] : op.d_in[lane][4 * j + r];
+                float sum;
+                memcpy(&sum, &bits, 4);
+                for (int k = 0; k < 16; ++k) sum += A[row][k] * B[col][k];
+                memcpy(&op.d[lane][4 * j + r], &sum, 4);
+              }
+          }
+        }
+
         static void execute(const WgmmaOp& op) {
+          if (op.half) return execute_half(op);
           static int8_t A[64][32], B[256][32];
           const uint8_t* smem = block->smem.data();
           for (int r = 0; r < 64; ++r)
@@ -400,6 +432,7 @@ enum ImmaHostEmulation {
           t.landed.clear();
         }
         Q3D_DEVICE void q3d_register_fence(int&) {}
+        Q3D_DEVICE void q3d_register_fence(float&) {}
         Q3D_DEVICE void q3d_wgmma_fence() {
           q3d_emu::group_collective(11, [](q3d_emu::WarpGroup&, int) {}, [](q3d_emu::WarpGroup&) {});
         }
@@ -422,18 +455,21 @@ enum ImmaHostEmulation {
         // was fenced for the async proxy; keeps the accumulators' values and poisons the registers, which the
         // kernel may not read before the wait that executes the operation (unless an operation on the same
         // registers is already in flight: this one then chains onto its result).
+        // Float accumulators (fp16 operands) travel as bit patterns: the emulation compiles with
+        // -fno-strict-aliasing.
         template <int NB>
-        Q3D_DEVICE void q3d_wgmma(int (&d)[NB][4], unsigned long long desc_a, unsigned long long desc_b) {
+        Q3D_DEVICE void q3d_wgmma_issue(int* d, unsigned long long desc_a, unsigned long long desc_b, bool half) {
           using namespace q3d_emu;
           group_collective(10, [&](WarpGroup& g, int lane) {
             g.a[lane] = desc_a;
             g.b[lane] = desc_b;
-            g.d[lane] = &d[0][0];
-          }, [](WarpGroup& g) {
+            g.d[lane] = d;
+          }, [half](WarpGroup& g) {
             WgmmaOp op;
             op.a = g.a[0];
             op.b = g.b[0];
             op.n = NB * 8;
+            op.half = half;
             op.chained = false;
             for (const WgmmaOp& other : g.open) op.chained |= other.d[0] == g.d[0];
             for (const std::vector<WgmmaOp>& group : g.committed)
@@ -454,6 +490,14 @@ enum ImmaHostEmulation {
                 if (unfenced[wgmma_address(op.b, n, k)]) fail("wgmma reads B row %d byte %d before its writer's fence.proxy.async", n, k);
             g.open.push_back(std::move(op));
           });
+        }
+        template <int NB>
+        Q3D_DEVICE void q3d_wgmma(int (&d)[NB][4], unsigned long long desc_a, unsigned long long desc_b) {
+          q3d_wgmma_issue<NB>(&d[0][0], desc_a, desc_b, false);
+        }
+        template <int NB>
+        Q3D_DEVICE void q3d_wgmma(float (&d)[NB][4], unsigned long long desc_a, unsigned long long desc_b) {
+          q3d_wgmma_issue<NB>(reinterpret_cast<int*>(&d[0][0]), desc_a, desc_b, true);
         }
 
         // A buffer of `bytes` bytes whose end (rounded up to 16) touches an inaccessible page.

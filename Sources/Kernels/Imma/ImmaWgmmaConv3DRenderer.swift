@@ -4,6 +4,10 @@ struct ImmaWgmmaConv3DRenderer {
     let config: ImmaWgmmaConv3DConfig
     let tiling: ImmaTiling
     let output: OutputKind
+    /// int32 accumulators of `wgmma ... k32.s32.s8.s8`, or float ones of `k16.f32.f16.f16` for the fp16
+    /// template (``HmmaWgmmaConv3DTemplate``), which multiplies the same bytes: a 16-element fp16 k-step
+    /// is a 32-byte row slice, as a 32-element int8 one.
+    var accumulator: MmaAccumulator = .s32
 
     var text: ImmaKernelText {
         ImmaKernelText(
@@ -45,22 +49,33 @@ struct ImmaWgmmaConv3DRenderer {
         Q3D_DEVICE void q3d_register_fence(int& r) { asm volatile("" : "+r"(r) :: "memory"); }
         """#
 
-    /// `q3d_wgmma(d, desc_a, desc_b)`: one `wgmma.mma_async.m64n<BN>k32.s32.s8.s8` accumulating into
-    /// `d[BN / 8][4]`, whose register list the instruction spells out.
+    /// The register fence for float accumulators (the fp16 template adds it to ``wgmmaPrelude``).
+    static let floatRegisterFence = #"""
+        Q3D_DEVICE void q3d_register_fence(float& r) { asm volatile("" : "+f"(r) :: "memory"); }
+        """#
+
+    /// `q3d_wgmma(d, desc_a, desc_b)`: one `wgmma.mma_async.m64n<BN>k32.s32.s8.s8` (or, with float
+    /// accumulators, `m64n<BN>k16.f32.f16.f16`) accumulating into `d[BN / 8][4]`, whose register list
+    /// the instruction spells out.
     func wgmmaInstruction() -> String {
         let n = config.blockN
         let registers = n / 2
         let list = (0..<registers).map { "%\($0)" }.joined(separator: ", ")
-        let outputs = (0..<registers).map { "\"+r\"(d[\($0 / 4)][\($0 % 4)])" }
+        let isFloat = accumulator == .f32
+        let constraint = isFloat ? "+f" : "+r"
+        let outputs = (0..<registers).map { "\"\(constraint)\"(d[\($0 / 4)][\($0 % 4)])" }
+        // fp16 operands take immediate scales of A and B (1: not negated) and transposes (0: K-major).
+        let (shape, operands, immediates) = isFloat ? ("k16.f32.f16.f16", " fp16", ", 1, 1, 0, 0") : ("k32.s32.s8.s8", "", "")
+        let k = isFloat ? 16 : 32
         var lines = [
-            "// d += A * B: A 64 x 32 (K-major, at desc_a), B \(n) x 32 (K-major: column n of B is row n, at desc_b).",
+            "// d += A * B: A 64 x \(k)\(operands) (K-major, at desc_a), B \(n) x \(k) (K-major: column n of B is row n, at desc_b).",
             "// With g = lane / 4, t = lane % 4, d[j][r] is row 16 (warp % 4) + g + 8 (r / 2), column 8 j + 2 t + r % 2",
             "// of the 64 x \(n) tile. scale-d = 1: accumulate onto d.",
-            "Q3D_DEVICE void q3d_wgmma(int (&d)[\(n / 8)][4], unsigned long long desc_a, unsigned long long desc_b) {",
+            "Q3D_DEVICE void q3d_wgmma(\(accumulator.type) (&d)[\(n / 8)][4], unsigned long long desc_a, unsigned long long desc_b) {",
             "  const int scale_d = 1;",
             "  asm volatile(",
             "      \"{\\n.reg .pred p;\\nsetp.ne.b32 p, %\(registers + 2), 0;\\n\"",
-            "      \"wgmma.mma_async.sync.aligned.m64n\(n)k32.s32.s8.s8 {\(list)}, %\(registers), %\(registers + 1), p;\\n}\\n\"",
+            "      \"wgmma.mma_async.sync.aligned.m64n\(n)\(shape) {\(list)}, %\(registers), %\(registers + 1), p\(immediates);\\n}\\n\"",
         ]
         var outputLines: [String] = []
         for start in stride(from: 0, to: outputs.count, by: 8) {
@@ -115,13 +130,13 @@ struct ImmaWgmmaConv3DRenderer {
     /// at most IN_FLIGHT groups run; after the loop, wait for all.
     func mainLoop() -> String {
         """
-              int acc[MB][NB][4];
+              \(accumulator.type) acc[MB][NB][4];
               #pragma unroll
               for (int mb = 0; mb < MB; ++mb)
                 #pragma unroll
                 for (int j = 0; j < NB; ++j)
                   #pragma unroll
-                  for (int r = 0; r < 4; ++r) acc[mb][j][r] = 0;
+                  for (int r = 0; r < 4; ++r) acc[mb][j][r] = \(accumulator.zero);
 
             """ + text.prologue(depth: "PREFETCH") + """
               int read_stage = 0, write_stage = PREFETCH;

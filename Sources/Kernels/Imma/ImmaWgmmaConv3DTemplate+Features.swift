@@ -31,7 +31,11 @@ extension ImmaWgmmaConv3DTemplate {
     public static func featureFunction(
         for workload: Conv3DParameters, on arch: GPUArchitecture, space: ConfigSpace
     ) throws(KernelsError) -> @Sendable (ConfigPoint) -> [Double] {
-        let rules = try rules(for: workload, on: arch)
+        featureFunction(rules: try rules(for: workload, on: arch), space: space)
+    }
+
+    /// ``featureFunction(for:on:space:)`` under `rules` (the int8 or the fp16 byte geometry).
+    static func featureFunction(rules: ImmaWgmmaConv3DRules, space: ConfigSpace) -> @Sendable (ConfigPoint) -> [Double] {
         return { point in
             guard let config = try? space.config(at: point, as: ImmaWgmmaConv3DConfig.self) else { return [] }
             return features(of: config, rules: rules)
@@ -45,7 +49,11 @@ extension ImmaWgmmaConv3DTemplate {
     public static func estimateFunction(
         for workload: Conv3DParameters, on arch: GPUArchitecture, space: ConfigSpace
     ) throws(KernelsError) -> @Sendable (ConfigPoint) -> Double {
-        let rules = try rules(for: workload, on: arch)
+        estimateFunction(rules: try rules(for: workload, on: arch), space: space)
+    }
+
+    /// ``estimateFunction(for:on:space:)`` under `rules` (the int8 or the fp16 byte geometry).
+    static func estimateFunction(rules: ImmaWgmmaConv3DRules, space: ConfigSpace) -> @Sendable (ConfigPoint) -> Double {
         return { point in
             guard let config = try? space.config(at: point, as: ImmaWgmmaConv3DConfig.self) else { return .infinity }
             return exp2(features(of: config, rules: rules).last ?? .infinity)

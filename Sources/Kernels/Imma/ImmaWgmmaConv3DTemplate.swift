@@ -114,7 +114,17 @@ public enum ImmaWgmmaConv3DTemplate {
     /// 64 with 8, 32 with 4), four stages with one wgmma group left in flight, split-K as ``ImmaConv3DTemplate/defaultConfig(for:on:)``
     /// decides; else the first valid point of the space.
     public static func defaultConfig(for workload: Conv3DParameters, on arch: GPUArchitecture) throws(KernelsError) -> ImmaWgmmaConv3DConfig {
-        let rules = try rules(for: workload, on: arch)
+        try defaultConfig(rules: try rules(for: workload, on: arch), name: name) { () throws(KernelsError) in
+            try space(for: workload, on: arch)
+        }
+    }
+
+    /// The default shapes under `rules` (the int8 or the fp16 byte geometry), else the first valid point
+    /// of the space `space` makes; `name` is the template that reports an empty space.
+    static func defaultConfig(
+        rules: ImmaWgmmaConv3DRules, name: String, space: () throws(KernelsError) -> ConfigSpace
+    ) throws(KernelsError) -> ImmaWgmmaConv3DConfig {
+        let arch = rules.limits.arch
         let g = rules.geometry
         let vector = g.inputVectorWidths.max() ?? 4
         let blockK = vector == 16 ? 128 : (vector == 8 ? 64 : 32)
@@ -130,7 +140,7 @@ public enum ImmaWgmmaConv3DTemplate {
             config.splitK = ImmaConv3DTemplate.defaultSplit(tiles: tiling.tiles, kTiles: tiling.kTiles, arch: arch)
             if rules.violations(of: config).isEmpty { return config }
         }
-        let space = try space(for: workload, on: arch)
+        let space = try space()
         guard let point = space.validPoint(atRank: 0) else {
             throw .unsupportedWorkload(template: name, reason: "no configuration of the space is valid on \(arch)")
         }
