@@ -9,7 +9,8 @@
 #   tune-search-random tune $LAYERS with the model-guided search ($TRIALS, default 200) and random search
 #   ($RANDOM_TRIALS, default 2000) for Scripts/tuning_analysis.py search; tune-r3d18 writes R3D-18 and tunes
 #   every convolution of it ($TRIALS per workload, default 64) for Scripts/tuning_analysis.py model;
-#   tune-dw measures every config of the depthwise template on the depthwise layers)
+#   tune-dw measures every config of the depthwise template on the depthwise layers; tune-layers tunes $IMPL
+#   on $LAYERS, $TRIALS each)
 set -uo pipefail
 Q=${Q3D:-./carry/q3d}
 OUT=${OUT:-/tmp/q3d-out}
@@ -66,6 +67,15 @@ for s in "$@"; do
         step "$s $layer"
         $Q tune --layer "$layer" --device cuda --impl dw --out int8 --strategy grid --trials 200 --round 64 \
           --log "$OUT/tune_dw.jsonl" --json >> "$OUT/tune_dw.json" 2>> "$LOG"
+      done ;;
+    tune-layers)
+      # Tunes $IMPL (default hmma_wgmma) on each of $LAYERS (default: the nine anchor layers) with the
+      # model-guided search, $TRIALS trials each; for fp16 templates --out int8 means fp16 output with bias
+      # and ReLU (what cuDNN's fp16 convolution writes).
+      for layer in ${LAYERS:-r3d.stem r3d.l1 r3d.l2 r3d.l3 r3d.l4 r2p1d.s r2p1d.t i3d.pw unet.64}; do
+        step "$s ${IMPL:-hmma_wgmma} $layer"
+        $Q tune --layer "$layer" --device cuda --impl "${IMPL:-hmma_wgmma}" --out "${OUTPUT:-int8}" --trials "${TRIALS:-48}" \
+          --round 16 --log "$OUT/tune_layers.jsonl" --json >> "$OUT/tune_layers.json" 2>> "$LOG"
       done ;;
     tune-r3d18)
       step "$s"

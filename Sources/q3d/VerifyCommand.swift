@@ -24,7 +24,7 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: "Random valid configs per workload and output kind (the default config is added).")
     var configs: Int = 100
 
-    @Option(help: "Outputs to check: int32, int8 (fused epilogue), int8-residual (epilogue adding a residual), both (int32 and int8) or all (each gets --configs). hmma (float operands): int32 checks float32 output with bias, int8 fp16 output with bias and ReLU.")
+    @Option(help: "Outputs to check: int32, int8 (fused epilogue), int8-residual (epilogue adding a residual), both (int32 and int8) or all (each gets --configs). hmma and hmma_wgmma (float operands): int32 checks float32 output with bias, int8 fp16 output with bias and ReLU.")
     var out: String = "both"
 
     @Option(help: "Seed of the data and of the config sample.")
