@@ -6,6 +6,7 @@ public enum ConvGeometryError: Error, Equatable, Sendable, CustomStringConvertib
     case channelsNotDivisible(name: String, channels: Int, groups: Int)
     case emptyOutput(axis: String, input: Int, kernel: Int, dilation: Int, padBefore: Int, padAfter: Int)
     case accumulatorOverflow(reduction: Int, limit: Int)
+    case regrouping(groups: Int, into: Int)
 
     public var description: String {
         switch self {
@@ -22,6 +23,8 @@ public enum ConvGeometryError: Error, Equatable, Sendable, CustomStringConvertib
             let dil = dilation == 1 ? "" : ", dilation \(dilation)"
             return "output \(axis) would be 0 (\(letter)=\(input), k\(letter.lowercased())=\(kernel)\(dil), "
                 + "pads \(padBefore)+\(padAfter))"
+        case let .regrouping(groups, into):
+            return "the convolution's \(groups) groups cannot be regrouped into \(into); expected a divisor of \(groups)"
         case let .accumulatorOverflow(reduction, limit):
             return "reduction length C/groups·kd·kh·kw = \(reduction) exceeds \(limit), "
                 + "past which an int8 x int8 sum can overflow int32"

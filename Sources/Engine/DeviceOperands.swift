@@ -32,8 +32,10 @@ public final class DeviceOperands {
         }
         // A channels-last kernel pads C once, to the pitch of its input rows; its ODHWI weights use the
         // same padded C. A grouped kernel's weights hold C/G channels per filter, unpadded.
+        // A kernel that packs groups reads the weights regrouped (block-diagonal) into its own groups.
+        let weightGroups = source.parameters.first { $0.role == .weight }?.weightGroups ?? problem.parameters.groups
         var inputPitch: Int?
-        for parameter in source.parameters where parameter.role == .input && problem.parameters.groups == 1 {
+        for parameter in source.parameters where parameter.role == .input && weightGroups == 1 {
             if case let .buffer(_, count, .ndhwc?, _) = parameter.kind {
                 inputPitch = count / max(1, input.shape[0] * input.shape[2] * input.shape[3] * input.shape[4])
             }
@@ -46,8 +48,11 @@ public final class DeviceOperands {
                     try Self.pack(input, as: layout, count: count, parameter: parameter).elements
                 }))
             case let (.weight, .buffer(_, count, layout, _)):
-                arguments.append(.buffer(try upload("weight \(String(describing: layout)) \(count)") {
-                    try Self.pack(weight, as: layout, count: count, parameter: parameter, inputPitch: inputPitch).elements
+                arguments.append(.buffer(try upload("weight \(String(describing: layout)) \(count) groups \(weightGroups)") {
+                    try Self.pack(
+                        try Self.regrouped(weight, problem.parameters, into: weightGroups), as: layout, count: count,
+                        parameter: parameter, inputPitch: inputPitch
+                    ).elements
                 }))
             case let (.scale, .buffer(_, count, _, _)):
                 arguments.append(.buffer(try upload("scale \(count)") {
@@ -177,6 +182,16 @@ public final class DeviceOperands {
                 impl: "", reason: "\(parameter) expects \(count) elements, packing gave \(packed.count) \(packed.shape)")
         }
         return packed
+    }
+
+    /// OIDHW `weights` of a convolution with `parameters.groups` groups as those of the same convolution
+    /// with `groups` groups (``ConvWeights/regrouped(_:parameters:into:)``); unchanged when equal.
+    static func regrouped<T: TensorElement & Numeric>(_ weights: Tensor<T>, _ parameters: Conv3DParameters, into groups: Int) throws -> Tensor<T> {
+        guard groups != parameters.groups else { return weights }
+        let elements = try ConvWeights.regrouped(weights.elements, parameters: parameters, into: groups)
+        var shape = parameters.weightShape
+        shape[1] = parameters.inputChannels / groups
+        return try Tensor(shape: shape, layout: .oidhw, elements: elements)
     }
 
     static func physicalShape(_ logical: [Int], layout: Layout?, count: Int) -> [Int] {

@@ -71,11 +71,17 @@ public struct KernelParameter: Hashable, Codable, Sendable, CustomStringConverti
     public var name: String
     public var role: Role
     public var kind: Kind
+    /// For weights laid out for fewer groups than the convolution has (a kernel that packs several
+    /// narrow groups into one GEMM): the groups of that layout, whose weights are the convolution's
+    /// regrouped block-diagonally (``ConvWeights/regrouped(_:parameters:into:)``); nil when the layout
+    /// has the convolution's own groups.
+    public var weightGroups: Int?
 
-    public init(name: String, role: Role, kind: Kind) {
+    public init(name: String, role: Role, kind: Kind, weightGroups: Int? = nil) {
         self.name = name
         self.role = role
         self.kind = kind
+        self.weightGroups = weightGroups
     }
 
     public var description: String {
@@ -83,7 +89,8 @@ public struct KernelParameter: Hashable, Codable, Sendable, CustomStringConverti
         case let .buffer(element, count, layout, writable):
             let access = writable ? "" : "const "
             let laid = layout.map { " \($0)" } ?? ""
-            return "\(name): \(access)\(element)[\(count)]\(laid)"
+            let regrouped = weightGroups.map { " in \($0) groups (block-diagonal)" } ?? ""
+            return "\(name): \(access)\(element)[\(count)]\(laid)\(regrouped)"
         case .float32: return "\(name): float"
         case .int32: return "\(name): int"
         }

@@ -105,7 +105,9 @@ enum ImmaEmulationHarness {
     static func run(_ kernel: KernelSource, output: OutputKind, problem: ImmaTestProblem, scheduleSeed: Int = 1) throws -> Outcome {
         guard let compiler else { throw Failure.tool("no C++ compiler") }
         let p = problem.workload
-        let geometry = try ImmaConv3DGeometry(p)
+        // A kernel that packs groups reads the weights regrouped, block-diagonally, into its own groups.
+        let weightGroups = kernel.parameters.first { $0.role == .weight }?.weightGroups ?? p.groups
+        let geometry = try ImmaConv3DGeometry(p, groupPack: p.groups / weightGroups)
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("q3d-imma-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -114,8 +116,8 @@ enum ImmaEmulationHarness {
             problem.input, batch: p.batch, channels: p.inputChannels, volume: p.input.volume, pitch: geometry.inputPitch)
         // [Kp, kd, kh, kw, Cp], or [K, kd, kh, kw, C/G] when grouped.
         let packedWeight = ImmaTestProblem.packODHWI(
-            problem.weight, k: p.outputChannels, c: p.inputChannelsPerGroup, taps: geometry.taps,
-            kPitch: geometry.weightRows, cPitch: geometry.reductionChannels)
+            try ConvWeights.regrouped(problem.weight, parameters: p, into: weightGroups), k: p.outputChannels,
+            c: p.inputChannels / weightGroups, taps: geometry.taps, kPitch: geometry.weightRows, cPitch: geometry.reductionChannels)
         let packedResidual = ImmaTestProblem.packNDHWC(
             problem.residual, batch: p.batch, channels: p.outputChannels, volume: p.output.volume, pitch: geometry.outputPitch)
         let padded = { (v: [Float]) in v + [Float](repeating: 0, count: geometry.outputPitch - v.count) }

@@ -76,8 +76,10 @@ final class ImmaGroupedTests: XCTestCase {
             }
             let wgmma = try ImmaWgmmaConv3DTemplate.space(for: workload, on: .sm90a)
             for point in wgmma.sample(count: 20, using: &rng) {
+                // Copies read the packed GEMM's channels: P x C/G of them, or the pitch once P = G.
                 let config = try wgmma.config(at: point, as: ImmaWgmmaConv3DConfig.self)
-                XCTAssertEqual(workload.inputChannelsPerGroup % config.inputVectorBytes, 0, "\(name) \(config)")
+                let packed = try ImmaConv3DGeometry(workload, groupPack: config.groupPack)
+                XCTAssertEqual(packed.reductionChannels % config.inputVectorBytes, 0, "\(name) \(config)")
             }
         }
     }
@@ -96,16 +98,16 @@ final class ImmaGroupedTests: XCTestCase {
     }
 
     /// C/G = 6 (C = 24 in 4 groups): group 1's channels start at byte 6, which no cp.async reaches.
-    func testGroupChannelsNotAMultipleOfFourAreRejected() {
+    func testGroupChannelsNotAMultipleOfFourAreRejected() throws {
         let workload = Self.conv(1, 24, 40, groups: 4, Extent3(uniform: 5))
         for arch in [GPUArchitecture.sm80, .sm90] {
             XCTAssertThrowsError(try ImmaConv3DTemplate.space(for: workload, on: arch)) { error in
                 XCTAssertTrue("\(error)".contains("C/G = 6"), "\(error)")
             }
         }
-        XCTAssertThrowsError(try ImmaWgmmaConv3DTemplate.space(for: workload, on: .sm90a)) { error in
-            XCTAssertTrue("\(error)".contains("C/G = 6"), "\(error)")
-        }
+        // The wgmma template packs them: two groups of 6 make a 12-channel GEMM, four the whole 24.
+        let packs = try ImmaWgmmaConv3DTemplate.knobs(for: workload, on: .sm90a).last
+        XCTAssertEqual(packs, .choice(name: "group_pack", values: [2, 4]))
         // Depthwise (C/G = 1) stays with the dw template.
         XCTAssertThrowsError(try ImmaConv3DTemplate.space(for: Self.conv(1, 32, 32, groups: 32, Extent3(uniform: 5)), on: .sm90)) { error in
             XCTAssertTrue("\(error)".contains("C/G = 1"), "\(error)")

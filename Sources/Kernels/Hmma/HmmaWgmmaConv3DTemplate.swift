@@ -74,6 +74,7 @@ public enum HmmaWgmmaConv3DTemplate {
         try ImmaWgmmaConv3DTemplate.checkStructure(config)
         let tiling = ImmaWgmmaConv3DRules.tiling(geometry, config)
         func mismatch(_ reason: String) -> KernelsError { .configMismatch(template: name, reason: reason) }
+        guard config.groupPack == 1 else { throw mismatch("group_pack \(config.groupPack): the fp16 template has no grouped convolutions") }
         guard config.blockM % (64 * config.warpgroups) == 0 else {
             throw mismatch("block_m \(config.blockM) does not split into 64-row tiles for \(config.warpgroups) warpgroups")
         }

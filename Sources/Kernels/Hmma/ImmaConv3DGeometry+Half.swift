@@ -21,6 +21,8 @@ extension ImmaConv3DGeometry {
             throw unsupported("groups \(workload.groups): the implicit GEMM reduces over all input channels; expected 1")
         }
         self.workload = workload
+        groupPack = 1
+        groups = 1
         inputPitch = 2 * Self.roundUp(workload.inputChannels, 2)
         outputPitch = Self.roundUp(workload.outputChannels, 4)
         let reduction = workload.kernel.volume * inputPitch

@@ -25,8 +25,22 @@ import ConvGeometry
 /// reduction. A group's slices start at channel g·C/G, so C/G must be a multiple of 4 (the narrowest
 /// `cp.async`, which needs an aligned source). The output channels K..<Kp (when K is not a multiple
 /// of 4) are written as zeros, as in an ungrouped kernel.
+///
+/// Packed groups (`groupPack` P > 1, which must divide G): P consecutive groups share one GEMM, whose
+/// weights are block-diagonal — filter k of group g reads only its own C/G channels among the P·C/G
+/// of the GEMM, the others are zero. That is the convolution with G/P groups of P·C/G channels, which
+/// has the same result: the kernel is the grouped kernel of G/P groups (the ungrouped one when P = G),
+/// over weights `[K, kd, kh, kw, P·C/G]` (`[Kp, kd, kh, kw, Cp]` when P = G) expanded from the
+/// convolution's by ``ConvWeights/regrouped(_:parameters:into:)``. It multiplies P times the useful
+/// products, and pays where the groups are too narrow for the tensor cores: 32 groups of 8 channels
+/// give 8-column GEMMs over 216-byte reductions, 8 of them packed give 64 columns over 1,728 bytes.
 struct ImmaConv3DGeometry: Hashable, Sendable {
+    /// The convolution as the model has it (its `groups` is G, not the kernel's G/P).
     let workload: Conv3DParameters
+    /// Groups of the convolution that share one GEMM (1: one GEMM per group).
+    let groupPack: Int
+    /// GEMMs side by side: G / groupPack (1 for an ungrouped kernel).
+    let groups: Int
     /// Channel pitch of the packed input: C rounded up to 4.
     let inputPitch: Int
     /// Channel pitch of the packed output, residual, weights' filter count, scale and bias: K rounded up to 4.
@@ -45,12 +59,21 @@ struct ImmaConv3DGeometry: Hashable, Sendable {
     /// Throws ``KernelsError/unsupportedWorkload(template:reason:)`` for grouped convolutions whose
     /// C/G is not a multiple of 4 (depthwise among them), reductions that could overflow int32, and
     /// tensors past 32-bit indexing.
-    init(_ workload: Conv3DParameters) throws(KernelsError) {
+    init(_ workload: Conv3DParameters, groupPack: Int = 1) throws(KernelsError) {
         func unsupported(_ reason: String) -> KernelsError {
             .unsupportedWorkload(template: ImmaConv3DTemplate.name, reason: reason)
         }
-        let groupChannels = workload.inputChannelsPerGroup
-        guard workload.groups == 1 || groupChannels % 4 == 0 else {
+        guard groupPack >= 1, workload.groups % groupPack == 0 else {
+            throw unsupported("group_pack \(groupPack) does not divide the \(workload.groups) groups")
+        }
+        let groups = workload.groups / groupPack
+        let groupChannels = workload.inputChannelsPerGroup * groupPack
+        guard groups == 1 || groupChannels % 4 == 0 else {
+            if groupPack > 1 {
+                throw unsupported(
+                    "group_pack \(groupPack): \(groupPack) x C/G = \(groupChannels) input channels per GEMM; its activation "
+                        + "copies need a multiple of 4")
+            }
             throw unsupported(
                 "groups \(workload.groups): C/G = \(groupChannels) input channels per group; a group's activation "
                     + "copies start at channel g*C/G, which a 4-, 8- or 16-byte cp.async reaches only when C/G is a multiple of 4")
@@ -61,16 +84,18 @@ struct ImmaConv3DGeometry: Hashable, Sendable {
             throw unsupported(error.description)
         }
         self.workload = workload
+        self.groupPack = groupPack
+        self.groups = groups
         inputPitch = Self.roundUp(workload.inputChannels, 4)
         outputPitch = Self.roundUp(workload.outputChannels, 4)
-        let reduction = workload.kernel.volume * (workload.groups == 1 ? inputPitch : groupChannels)
+        let reduction = workload.kernel.volume * (groups == 1 ? inputPitch : groupChannels)
         m = workload.batch * workload.output.volume
         self.reduction = reduction
         weightVectorBytes = Self.vectorWidths.reversed().first { reduction % $0 == 0 } ?? 4
         // The kernel indexes every tensor with 32-bit ints (elements, not bytes).
         let sizes = [
             ("input", workload.batch * workload.input.volume * inputPitch),
-            ("weight", (workload.groups == 1 ? outputPitch : workload.outputChannels) * reduction),
+            ("weight", (groups == 1 ? outputPitch : workload.outputChannels) * reduction),
             ("output", m * outputPitch),
         ]
         for (name, elements) in sizes where elements > Int(Int32.max) {
@@ -87,14 +112,12 @@ struct ImmaConv3DGeometry: Hashable, Sendable {
     /// Filter taps kd·kh·kw.
     var taps: Int { workload.kernel.volume }
 
-    /// G: independent convolutions over channel slices (1 for an ordinary convolution).
-    var groups: Int { workload.groups }
     /// Whether the GEMM is one per group (the kernel then decodes a group from its n-tile).
     var isGrouped: Bool { groups > 1 }
-    /// Channels of one filter tap in the reduction: the input pitch Cp, or C/G when grouped.
-    var reductionChannels: Int { isGrouped ? workload.inputChannelsPerGroup : inputPitch }
-    /// Columns of one group's GEMM: the output pitch Kp, or K/G when grouped.
-    var groupColumns: Int { isGrouped ? workload.outputChannelsPerGroup : outputPitch }
+    /// Channels of one filter tap in the reduction: the input pitch Cp, or P·C/G when grouped.
+    var reductionChannels: Int { isGrouped ? workload.inputChannelsPerGroup * groupPack : inputPitch }
+    /// Columns of one group's GEMM: the output pitch Kp, or P·K/G when grouped.
+    var groupColumns: Int { isGrouped ? workload.outputChannelsPerGroup * groupPack : outputPitch }
     /// Rows (filters) of the packed weights: Kp, or K when grouped (a group's tile never reads past
     /// its own filters).
     var weightRows: Int { isGrouped ? workload.outputChannels : outputPitch }

@@ -129,6 +129,7 @@ public enum ImmaConv3DViolation: Hashable, Sendable, CustomStringConvertible {
     case gridDimension(axis: String, extent: Int, limit: Int)
     case occupancyRegisters(blocks: Int, registers: Int, budget: Int)
     case occupancyShared(blocks: Int, bytes: Int, perSM: Int)
+    case groupPack(Int, candidates: [Int])
 
     public var description: String {
         switch self {
@@ -160,6 +161,8 @@ public enum ImmaConv3DViolation: Hashable, Sendable, CustomStringConvertible {
             return "grid extent \(extent) along \(axis) exceeds \(limit)"
         case let .occupancyRegisters(blocks, registers, budget):
             return "min_blocks \(blocks): an estimated \(registers) registers per thread exceed the \(budget) that \(blocks) resident blocks leave"
+        case let .groupPack(pack, candidates):
+            return "group_pack \(pack) is not one of this convolution's \(candidates)"
         case let .occupancyShared(blocks, bytes, perSM):
             return "min_blocks \(blocks): \(blocks) blocks of \(bytes) bytes of shared memory (plus 1 KiB each) exceed the SM's \(perSM)"
         }

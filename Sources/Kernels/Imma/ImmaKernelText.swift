@@ -27,7 +27,9 @@ struct ImmaKernelText {
         func buffer(_ name: String, _ role: KernelParameter.Role, _ element: DType, _ count: Int, _ layout: Layout?, writable: Bool = false) -> KernelParameter {
             KernelParameter(name: name, role: role, kind: .buffer(element: element, count: count, layout: layout, writable: writable))
         }
-        var list = [buffer("input", .input, .int8, g.inputElements, .ndhwc), buffer("weight", .weight, .int8, g.weightElements, .odhwi)]
+        var weight = buffer("weight", .weight, .int8, g.weightElements, .odhwi)
+        if g.groupPack > 1 { weight.weightGroups = g.groups }
+        var list = [buffer("input", .input, .int8, g.inputElements, .ndhwc), weight]
         switch output {
         case .int32:
             list.append(buffer("output", .output, .int32, g.outputElements, .ndhwc, writable: true))
@@ -64,6 +66,10 @@ struct ImmaKernelText {
             "// parameters:",
         ]
         lines += parameters.map { "//   \($0)" }
+        if g.groupPack > 1 {
+            lines.append("// Groups packed: \(g.groupPack) of the convolution's \(g.workload.groups) groups share a GEMM over block-diagonal weights (zero")
+            lines.append("// outside each filter's own C/G channels): the kernel computes the convolution with \(g.groups) group(s).")
+        }
         if g.isGrouped {
             lines.append("// Packed layouts: input [N, D, H, W, Cp], weight [K, kd, kh, kw, C/G], output [N, Do, Ho, Wo, Kp];")
             lines.append("// Cp = C and Kp = K rounded up to 4, padding zero (the kernel writes the output's padding channels as zeros).")

@@ -31,10 +31,14 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
     /// epilogue overlap the others' `wgmma`s (what layers with a short reduction need); the space admits
     /// it only where that many blocks' shared memory fits too.
     public var minBlocks: Int
+    /// Groups of a grouped convolution that share one GEMM over block-diagonal weights (see
+    /// ``ImmaWgmmaConv3DTemplate``): 1 is one GEMM per group; ungrouped convolutions have only 1.
+    /// Omitted from the JSON when 1, so configs from before the knob read and print as they did.
+    public var groupPack: Int
 
     public init(
         blockM: Int, blockN: Int, blockK: Int, warpgroups: Int, stages: Int, wgmmaInFlight: Int = 0, splitK: Int = 1,
-        inputVectorBytes: Int = 16, rasterGroup: Int = 1, minBlocks: Int = 1
+        inputVectorBytes: Int = 16, rasterGroup: Int = 1, minBlocks: Int = 1, groupPack: Int = 1
     ) {
         self.blockM = blockM
         self.blockN = blockN
@@ -46,6 +50,7 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
         self.inputVectorBytes = inputVectorBytes
         self.rasterGroup = rasterGroup
         self.minBlocks = minBlocks
+        self.groupPack = groupPack
     }
 
     public var threads: Int { 128 * warpgroups }
@@ -56,21 +61,44 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
         case blockM = "block_m", blockN = "block_n", blockK = "block_k", warpgroups, stages
         case wgmmaInFlight = "wgmma_in_flight", splitK = "split_k", inputVectorBytes = "a_vector", rasterGroup = "raster_group"
         case minBlocks = "min_blocks"
+        case groupPack = "group_pack"
     }
 
-    public var description: String {
-        "block \(blockM)x\(blockN)x\(blockK) warpgroups \(warpgroups) stages \(stages) in_flight \(wgmmaInFlight) split_k \(splitK) "
-            + "a_vector \(inputVectorBytes) raster \(rasterGroup) min_blocks \(minBlocks)"
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            blockM: try c.decode(Int.self, forKey: .blockM), blockN: try c.decode(Int.self, forKey: .blockN),
+            blockK: try c.decode(Int.self, forKey: .blockK), warpgroups: try c.decode(Int.self, forKey: .warpgroups),
+            stages: try c.decode(Int.self, forKey: .stages), wgmmaInFlight: try c.decode(Int.self, forKey: .wgmmaInFlight),
+            splitK: try c.decode(Int.self, forKey: .splitK), inputVectorBytes: try c.decode(Int.self, forKey: .inputVectorBytes),
+            rasterGroup: try c.decode(Int.self, forKey: .rasterGroup), minBlocks: try c.decode(Int.self, forKey: .minBlocks),
+            groupPack: try c.decodeIfPresent(Int.self, forKey: .groupPack) ?? 1)
     }
 
-    /// The configuration as one line of JSON in a fixed key order, as the rendered header records it.
-    public var json: String {
-        let pairs: [(CodingKeys, Int)] = [
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        for (key, value) in pairs { try c.encode(value, forKey: key) }
+    }
+
+    /// The knobs in a fixed order, `group_pack` only when it packs.
+    var pairs: [(CodingKeys, Int)] {
+        var pairs: [(CodingKeys, Int)] = [
             (.blockM, blockM), (.blockN, blockN), (.blockK, blockK), (.warpgroups, warpgroups), (.stages, stages),
             (.wgmmaInFlight, wgmmaInFlight), (.splitK, splitK), (.inputVectorBytes, inputVectorBytes), (.rasterGroup, rasterGroup),
             (.minBlocks, minBlocks),
         ]
-        return "{" + pairs.map { "\"\($0.rawValue)\": \($1)" }.joined(separator: ", ") + "}"
+        if groupPack != 1 { pairs.append((.groupPack, groupPack)) }
+        return pairs
+    }
+
+    public var description: String {
+        "block \(blockM)x\(blockN)x\(blockK) warpgroups \(warpgroups) stages \(stages) in_flight \(wgmmaInFlight) split_k \(splitK) "
+            + "a_vector \(inputVectorBytes) raster \(rasterGroup) min_blocks \(minBlocks)" + (groupPack != 1 ? " group_pack \(groupPack)" : "")
+    }
+
+    /// The configuration as one line of JSON in a fixed key order, as the rendered header records it.
+    public var json: String {
+        "{" + pairs.map { "\"\($0.rawValue)\": \($1)" }.joined(separator: ", ") + "}"
     }
 }
 
@@ -84,6 +112,7 @@ extension ImmaWgmmaConv3DConfig: TunableConfig {
             CodingKeys.inputVectorBytes.rawValue: .choice(inputVectorBytes),
             CodingKeys.rasterGroup.rawValue: .choice(rasterGroup),
             CodingKeys.minBlocks.rawValue: .choice(minBlocks),
+            CodingKeys.groupPack.rawValue: .choice(groupPack),
         ]
     }
 
@@ -94,6 +123,6 @@ extension ImmaWgmmaConv3DConfig: TunableConfig {
             warpgroups: try choice(.warpgroups), stages: try choice(.stages), wgmmaInFlight: try choice(.wgmmaInFlight),
             splitK: try choice(.splitK),
             inputVectorBytes: try choice(.inputVectorBytes), rasterGroup: try choice(.rasterGroup),
-            minBlocks: try choice(.minBlocks))
+            minBlocks: try choice(.minBlocks), groupPack: values[CodingKeys.groupPack.rawValue] == nil ? 1 : try choice(.groupPack))
     }
 }

@@ -1,8 +1,39 @@
 /// The validity rules of the `wgmma` template, checked in ``ImmaWgmmaConv3DTemplate/knobOrder`` as soon
 /// as the knobs a rule reads are fixed (see ``ImmaConv3DRules`` for the `mma.sync` twin).
+///
+/// A grouped convolution has one geometry per `group_pack` candidate (``ImmaConv3DGeometry``: P groups
+/// per GEMM) and the knob last in the order: until it is fixed, a prefix passes where it passes for
+/// some candidate; then the rules read that candidate's geometry.
 struct ImmaWgmmaConv3DRules: Hashable, Sendable {
-    let geometry: ImmaConv3DGeometry
+    /// The geometry of each `group_pack` candidate, in the knob's order (one, of pack 1, when ungrouped).
+    let variants: [ImmaConv3DGeometry]
     let limits: ImmaLimits
+    /// Whether the space has the `group_pack` knob: the convolution is grouped.
+    let packs: Bool
+
+    init(geometry: ImmaConv3DGeometry, limits: ImmaLimits) {
+        self.init(variants: [geometry], limits: limits, packs: geometry.workload.groups > 1)
+    }
+
+    init(variants: [ImmaConv3DGeometry], limits: ImmaLimits, packs: Bool) {
+        precondition(!variants.isEmpty, "at least one geometry")
+        self.variants = variants
+        self.limits = limits
+        self.packs = packs
+    }
+
+    /// The first candidate's geometry: what the rules' descriptions quote.
+    var geometry: ImmaConv3DGeometry { variants[0] }
+    /// The `group_pack` candidates.
+    var groupPacks: [Int] { variants.map(\.groupPack) }
+    /// Knobs in the order the rules fix them: ``ImmaWgmmaConv3DTemplate/knobOrder``, then `group_pack`
+    /// when the convolution is grouped.
+    var knobCount: Int { ImmaWgmmaConv3DTemplate.knobOrder.count + (packs ? 1 : 0) }
+
+    /// The geometry `config`'s `group_pack` selects, or nil when it is not a candidate.
+    func geometry(for config: ImmaWgmmaConv3DConfig) -> ImmaConv3DGeometry? {
+        variants.first { $0.groupPack == config.groupPack }
+    }
 
     static func tiling(_ geometry: ImmaConv3DGeometry, _ config: ImmaWgmmaConv3DConfig) -> ImmaTiling {
         ImmaTiling(
@@ -17,6 +48,10 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
 
     /// Calls `report` with each broken rule among the first `fixed` knobs until it returns false.
     func check(_ config: ImmaWgmmaConv3DConfig, fixed: Int, _ report: (ImmaConv3DViolation) -> Bool) {
+        guard let geometry = geometry(for: config) else {
+            _ = report(.groupPack(config.groupPack, candidates: groupPacks))
+            return
+        }
         let tiling = Self.tiling(geometry, config)
         let arch = limits.arch
         // Fixed order: block_m, block_n, warpgroups, block_k, a_vector, stages, wgmma_in_flight, split_k,
@@ -89,7 +124,7 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
 
     func violations(of config: ImmaWgmmaConv3DConfig) -> [ImmaConv3DViolation] {
         var all: [ImmaConv3DViolation] = []
-        check(config, fixed: ImmaWgmmaConv3DTemplate.knobOrder.count) { violation in
+        check(config, fixed: knobCount) { violation in
             all.append(violation)
             return true
         }
@@ -97,6 +132,18 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
     }
 
     func passes(_ config: ImmaWgmmaConv3DConfig, fixed: Int) -> Bool {
+        if variants.count > 1, fixed < knobCount {
+            // group_pack is not fixed yet: some candidate must pass.
+            return variants.contains { variant in
+                var candidate = config
+                candidate.groupPack = variant.groupPack
+                return passesOne(candidate, fixed: fixed)
+            }
+        }
+        return passesOne(config, fixed: fixed)
+    }
+
+    private func passesOne(_ config: ImmaWgmmaConv3DConfig, fixed: Int) -> Bool {
         var ok = true
         check(config, fixed: fixed) { _ in
             ok = false
@@ -121,7 +168,8 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
             "split_k at most the reduction's k-tiles, its workspace within \(ImmaLimits.maxWorkspaceBytes) bytes; "
                 + "grid within \(arch.maxGridDimensions)",
             "min_blocks above 1 only where that many blocks' estimated registers and shared memory (plus 1 KiB each) fit one SM",
-        ]
+        ] + (packs ? ["group_pack one of \(groupPacks): divisors P of the \(geometry.workload.groups) groups whose GEMM of P x C/G "
+            + "channels the copies can read, up to 256 channels; the rules above then read that GEMM"] : [])
     }
 }
 
@@ -135,7 +183,7 @@ struct ImmaWgmmaConv3DConstraints: ConfigConstraints {
     init(rules: ImmaWgmmaConv3DRules) {
         var classes: [[Int]] = []
         var values: [[Int]] = []
-        for (key, candidates) in ImmaWgmmaConv3DTemplate.knobOrder {
+        for (key, candidates) in ImmaWgmmaConv3DTemplate.knobOrder(rules) {
             if key == .rasterGroup {
                 classes.append(Array(repeating: 0, count: candidates.count))
                 values.append([candidates[0]])
@@ -158,6 +206,6 @@ struct ImmaWgmmaConv3DConstraints: ConfigConstraints {
         for k in 0..<min(fixed, v.count) { v[k] = values[k][classes[k]] }
         return ImmaWgmmaConv3DConfig(
             blockM: v[0], blockN: v[1], blockK: v[3], warpgroups: v[2], stages: v[5], wgmmaInFlight: v[6], splitK: v[7],
-            inputVectorBytes: v[4], rasterGroup: v[8], minBlocks: v[9])
+            inputVectorBytes: v[4], rasterGroup: v[8], minBlocks: v[9], groupPack: v.count > 10 ? v[10] : rules.groupPacks[0])
     }
 }

@@ -68,7 +68,7 @@ extension ImmaWgmmaConv3DTemplate {
     }
 
     static func features(of config: ImmaWgmmaConv3DConfig, rules: ImmaWgmmaConv3DRules) -> [Double] {
-        let g = rules.geometry, arch = rules.limits.arch
+        let g = rules.geometry(for: config) ?? rules.geometry, arch = rules.limits.arch
         let tiling = ImmaWgmmaConv3DRules.tiling(g, config)
         // The presets name no device; 132 is the SM count of the H100 SXM and the H200.
         let multiprocessors = Double(arch.multiprocessorCount ?? 132)

@@ -33,7 +33,19 @@ public enum ImmaWgmmaConv3DTemplate {
         (.rasterGroup, rasterGroupValues), (.minBlocks, minBlocksValues),
     ]
 
+    /// The knobs of an ungrouped convolution's space; a grouped one adds `group_pack` (``knobs(for:on:)``).
     public static var knobs: [Knob] { knobOrder.map { .choice(name: $0.0.rawValue, values: $0.1) } }
+
+    /// The knobs of `workload`'s space: ``knobs``, then for a grouped convolution `group_pack`, the
+    /// groups that share one GEMM (its candidates: the divisors P of G whose P·C/G channels the
+    /// activation copies can read, up to 256 channels and filters per GEMM).
+    public static func knobs(for workload: Conv3DParameters, on arch: GPUArchitecture) throws(KernelsError) -> [Knob] {
+        knobOrder(try rules(for: workload, on: arch)).map { .choice(name: $0.0.rawValue, values: $0.1) }
+    }
+
+    static func knobOrder(_ rules: ImmaWgmmaConv3DRules) -> [(ImmaWgmmaConv3DConfig.CodingKeys, [Int])] {
+        knobOrder + (rules.packs ? [(.groupPack, rules.groupPacks)] : [])
+    }
 
     /// The space for `workload` on `arch`, which must be sm_90a (the architecture-specific feature set of
     /// compute capability 9.0, where `wgmma` lives).
@@ -41,17 +53,47 @@ public enum ImmaWgmmaConv3DTemplate {
         let rules = try rules(for: workload, on: arch)
         do {
             return try ConfigSpace(
-                knobs: knobs, constraints: ImmaWgmmaConv3DConstraints(rules: rules), rules: rules.descriptions())
+                knobs: knobOrder(rules).map { .choice(name: $0.0.rawValue, values: $0.1) },
+                constraints: ImmaWgmmaConv3DConstraints(rules: rules), rules: rules.descriptions())
         } catch {
             throw .space(error)
         }
     }
 
+    /// The rules of `workload` on `arch`: one geometry, or for a grouped convolution one per
+    /// `group_pack` candidate (those whose geometry exists; the first refusal is thrown when none does).
     static func rules(for workload: Conv3DParameters, on arch: GPUArchitecture) throws(KernelsError) -> ImmaWgmmaConv3DRules {
         guard arch.computeCapability == 90, arch.archSpecific else {
             throw .unsupportedWorkload(template: name, reason: "\(arch) has no wgmma (sm_90a only)")
         }
-        return ImmaWgmmaConv3DRules(geometry: try ImmaConv3DGeometry(workload), limits: ImmaLimits(arch: arch))
+        let limits = ImmaLimits(arch: arch)
+        guard workload.groups > 1 else { return ImmaWgmmaConv3DRules(geometry: try ImmaConv3DGeometry(workload), limits: limits) }
+        var variants: [ImmaConv3DGeometry] = []
+        var refusal: KernelsError?
+        for pack in groupPackCandidates(workload) {
+            do {
+                variants.append(try ImmaConv3DGeometry(workload, groupPack: pack))
+            } catch {
+                refusal = refusal ?? error
+            }
+        }
+        guard !variants.isEmpty else {
+            throw refusal ?? .unsupportedWorkload(template: name, reason: "no group_pack fits \(workload.groups) groups")
+        }
+        return ImmaWgmmaConv3DRules(variants: variants, limits: limits, packs: true)
+    }
+
+    /// Divisors P of G (1 first) with at most 256 channels and filters per packed GEMM.
+    static func groupPackCandidates(_ workload: Conv3DParameters) -> [Int] {
+        let widest = max(workload.inputChannelsPerGroup, workload.outputChannelsPerGroup)
+        return (1...workload.groups).filter { workload.groups % $0 == 0 && ($0 == 1 || $0 * widest <= 256) }
+    }
+
+    /// The `group_pack` a default config takes: the fewest groups per GEMM that give it 64 input channels
+    /// (enough for 128-byte k-tiles and a 64-wide channel tile), else the most there are.
+    static func preferredGroupPack(_ rules: ImmaWgmmaConv3DRules) -> Int {
+        let packs = rules.groupPacks
+        return packs.first { $0 * rules.geometry.workload.inputChannelsPerGroup >= 64 } ?? packs.last ?? 1
     }
 
     public static func violations(
@@ -78,8 +120,8 @@ public enum ImmaWgmmaConv3DTemplate {
     public static func render(
         workload: Conv3DParameters, config: ImmaWgmmaConv3DConfig, output: OutputKind
     ) throws(KernelsError) -> KernelSource {
-        let geometry = try ImmaConv3DGeometry(workload)
         try checkStructure(config)
+        let geometry = try ImmaConv3DGeometry(workload, groupPack: config.groupPack)
         let tiling = ImmaWgmmaConv3DRules.tiling(geometry, config)
         func mismatch(_ reason: String) -> KernelsError { .configMismatch(template: name, reason: reason) }
         guard config.blockM % (64 * config.warpgroups) == 0 else {
@@ -100,6 +142,9 @@ public enum ImmaWgmmaConv3DTemplate {
 
     static func checkStructure(_ config: ImmaWgmmaConv3DConfig) throws(KernelsError) {
         let values = config.knobValues
+        guard config.groupPack >= 1 else {
+            throw .configMismatch(template: name, reason: "group_pack \(config.groupPack) is not a positive number of groups")
+        }
         for (key, candidates) in knobOrder {
             guard case .choice(let v)? = values[key.rawValue], candidates.contains(v) else {
                 throw .configMismatch(
@@ -125,7 +170,8 @@ public enum ImmaWgmmaConv3DTemplate {
         rules: ImmaWgmmaConv3DRules, name: String, space: () throws(KernelsError) -> ConfigSpace
     ) throws(KernelsError) -> ImmaWgmmaConv3DConfig {
         let arch = rules.limits.arch
-        let g = rules.geometry
+        let pack = preferredGroupPack(rules)
+        let g = rules.variants.first { $0.groupPack == pack } ?? rules.geometry
         let vector = g.inputVectorWidths.max() ?? 4
         let blockK = vector == 16 ? 128 : (vector == 8 ? 64 : 32)
         let blockN = g.groupColumns > 224 ? 128 : (blockNValues.first { $0 >= g.groupColumns } ?? 128)
@@ -135,7 +181,7 @@ public enum ImmaWgmmaConv3DTemplate {
         for shape in shapes {
             var config = ImmaWgmmaConv3DConfig(
                 blockM: shape.blockM, blockN: blockN, blockK: blockK, warpgroups: shape.warpgroups, stages: shape.stages,
-                wgmmaInFlight: shape.stages >= 3 ? 1 : 0, inputVectorBytes: vector)
+                wgmmaInFlight: shape.stages >= 3 ? 1 : 0, inputVectorBytes: vector, groupPack: pack)
             let tiling = ImmaWgmmaConv3DRules.tiling(g, config)
             config.splitK = ImmaConv3DTemplate.defaultSplit(tiles: tiling.tiles, kTiles: tiling.kTiles, arch: arch)
             if rules.violations(of: config).isEmpty { return config }
