@@ -59,7 +59,7 @@ for layer in trials.keys.sorted() {
         features: try ImmaWgmmaConv3DTemplate.featureFunction(for: parameters, on: .sm90a, space: full),
         estimate: try ImmaWgmmaConv3DTemplate.estimateFunction(for: parameters, on: .sm90a, space: full))
     var costs: [ConfigPoint: Double?] = [:]
-    for (values, ms) in trials[layer] ?? [] { costs[try full.point(for: values)] = ms }
+    for (values, ms) in trials[layer] ?? [] { costs[try full.point(forRecorded: values)] = ms }
     let logged = costs.keys.sorted { $0.indices.lexicographicallyPrecedes($1.indices) }
     let best = costs.values.compactMap { $0 }.min() ?? .infinity
 

@@ -29,7 +29,7 @@ struct ReplayedTrials {
                 guard let value = Int(field) else { throw ReplayError.badLine(String(line)) }
                 values[name] = .choice(value)
             }
-            costs[try full.point(for: values)] = Double(fields.last ?? "")
+            costs[try full.point(forRecorded: values)] = Double(fields.last ?? "")
         }
         guard !costs.isEmpty else { throw ReplayError.unknownLayer(layer) }
         self.layer = layer

@@ -103,6 +103,16 @@ public struct ConfigSpace: Sendable {
         return ConfigPoint(indices)
     }
 
+    /// The point of `values`, where a knob `values` lacks takes its first candidate: configurations
+    /// recorded before the knob existed (whose first candidate is what they ran) map onto the space.
+    public func point(forRecorded values: [String: KnobValue]) throws(ConfigSpaceError) -> ConfigPoint {
+        var complete = values
+        for knob in knobs where complete[knob.name] == nil {
+            if case let .choice(_, candidates) = knob, let first = candidates.first { complete[knob.name] = .choice(first) }
+        }
+        return try point(for: complete)
+    }
+
     /// The typed configuration at `point`.
     public func config<Config: TunableConfig>(at point: ConfigPoint, as type: Config.Type = Config.self)
         throws(ConfigSpaceError) -> Config

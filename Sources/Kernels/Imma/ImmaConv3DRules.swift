@@ -130,6 +130,7 @@ public enum ImmaConv3DViolation: Hashable, Sendable, CustomStringConvertible {
     case occupancyRegisters(blocks: Int, registers: Int, budget: Int)
     case occupancyShared(blocks: Int, bytes: Int, perSM: Int)
     case groupPack(Int, candidates: [Int])
+    case persistentSplit(Int)
 
     public var description: String {
         switch self {
@@ -161,6 +162,8 @@ public enum ImmaConv3DViolation: Hashable, Sendable, CustomStringConvertible {
             return "grid extent \(extent) along \(axis) exceeds \(limit)"
         case let .occupancyRegisters(blocks, registers, budget):
             return "min_blocks \(blocks): an estimated \(registers) registers per thread exceed the \(budget) that \(blocks) resident blocks leave"
+        case let .persistentSplit(splits):
+            return "persistent 1 walks whole output tiles: split_k \(splits) must be 1"
         case let .groupPack(pack, candidates):
             return "group_pack \(pack) is not one of this convolution's \(candidates)"
         case let .occupancyShared(blocks, bytes, perSM):

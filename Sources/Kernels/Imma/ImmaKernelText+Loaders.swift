@@ -2,6 +2,10 @@ extension ImmaKernelText {
     /// The `cp.async` loaders: per-thread row bookkeeping, then `load_tile(kt, stage)`, which copies
     /// k-tile `kt` of the A tile (activations, gathered through the filter taps) and the B tile
     /// (weights) into stage `stage` of the ring at `ring_base`, swizzled by `q3d_tile_offset`.
+    ///
+    /// Where the weights are resident (a persistent kernel, ``ImmaTiling/residentWeights``) the row
+    /// bookkeeping is `set_rows(m0)`, redone for every m-tile, `load_tile` copies the A tile only, and
+    /// `load_weights()` copies every k-tile's B tile once, to `panel_base + kt * B_BYTES`.
     func loaders() -> String {
         let aGuard = tiling.inputPieces % tiling.threads == 0 ? "" : "if (row < BM) "
         let bGuard = tiling.weightPieces % tiling.threads == 0 ? "" : "if (row < BN) "
@@ -11,14 +15,8 @@ extension ImmaKernelText {
         let tapChannels = grouped ? "GROUP_C" : "IN_PITCH"
         let channel = grouped ? "group * GROUP_C + k - tap * GROUP_C" : "k - tap * IN_PITCH"
         let filterRow = grouped ? "n < GROUP_K ? (group * GROUP_K + n) * GEMM_K : -1" : "n < OUT_PITCH ? n * GEMM_K : -1"
-        return """
-              // A loader. Each thread copies A_VEC bytes at byte a_byte of rows tid / A_PER_ROW + i * A_ROW_STEP.
-              // Per row it keeps the output pixel's input origin (z, y, x after stride and padding) and its pixel
-              // index; a row past GEMM_M gets an origin no tap can bring inside the input.
-              constexpr int A_PER_ROW = BK / A_VEC, A_PIECES = BM * A_PER_ROW;
-              constexpr int A_ITERS = (A_PIECES + THREADS - 1) / THREADS, A_ROW_STEP = THREADS / A_PER_ROW;
-              const int a_byte = (tid % A_PER_ROW) * A_VEC;
-              int a_pixel[A_ITERS], a_z[A_ITERS], a_y[A_ITERS], a_x[A_ITERS];
+        let resident = tiling.residentWeights
+        let rows = """
               #pragma unroll
               for (int i = 0; i < A_ITERS; ++i) {
                 const int m = m0 + tid / A_PER_ROW + i * A_ROW_STEP;
@@ -30,24 +28,12 @@ extension ImmaKernelText {
                 a_z[i] = m < GEMM_M ? z * STRIDE_D - PAD_D : -0x40000000;
                 a_pixel[i] = ((n * IN_D + z * STRIDE_D - PAD_D) * IN_H + a_y[i]) * IN_W + a_x[i];
               }
-
-              // B loader: B_VEC bytes at byte b_byte of filter rows tid / B_PER_ROW + i * B_ROW_STEP; b_row is the
-              // row's offset in the weights, -1 past the filters.
-              constexpr int B_PER_ROW = BK / B_VEC, B_PIECES = BN * B_PER_ROW;
-              constexpr int B_ITERS = (B_PIECES + THREADS - 1) / THREADS, B_ROW_STEP = THREADS / B_PER_ROW;
-              const int b_byte = (tid % B_PER_ROW) * B_VEC;
-              int b_row[B_ITERS];
-              #pragma unroll
-              for (int i = 0; i < B_ITERS; ++i) {
-                const int n = n0 + tid / B_PER_ROW + i * B_ROW_STEP;
-                b_row[i] = \(filterRow);
-              }
-
-              // Copies k-tile kt into stage `stage`. A reduction index k is tap k / \(tapChannels), channel k % \(tapChannels);
-              // A_VEC divides \(tapChannels), so a copy never straddles two taps. Copies outside the input or past
-              // GEMM_K read nothing (source size 0) and leave zeros.
-              auto load_tile = [&](int kt, int stage) {
-                const uint32_t a_tile = ring_base + stage * STAGE_BYTES;
+            """
+        // The row loop at the kernel's indentation, or inside set_rows one level deeper.
+        let rowSetup = resident
+            ? "  auto set_rows = [&](int m0) {\n" + rows.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "  " + $0 }.joined(separator: "\n") + "\n  };\n"
+            : rows + "\n"
+        let aCopies = """
                 const int k = kt * BK + a_byte;
                 const int tap = k / \(tapChannels), channel = \(channel);
                 const int dz = (tap / (KER_W * KER_H)) * DIL_D, dy = ((tap / KER_W) % KER_H) * DIL_H, dx = (tap % KER_W) * DIL_W;
@@ -63,7 +49,9 @@ extension ImmaKernelText {
                     q3d_cp_async<A_VEC>(a_tile + q3d_tile_offset(row, a_byte), src, inside ? A_VEC : 0);
                   }
                 }
-                const uint32_t b_tile = a_tile + A_BYTES;
+
+            """
+        let bCopies = """
                 const int kb = kt * BK + b_byte;
                 #pragma unroll
                 for (int i = 0; i < B_ITERS; ++i) {
@@ -74,9 +62,69 @@ extension ImmaKernelText {
                     q3d_cp_async<B_VEC>(b_tile + q3d_tile_offset(row, b_byte), src, inside ? B_VEC : 0);
                   }
                 }
-              };
 
             """
+        let copies: String
+        if resident {
+            copies = """
+                  // Copies the A tile of k-tile kt into stage `stage`. A reduction index k is tap k / \(tapChannels), channel
+                  // k % \(tapChannels); A_VEC divides \(tapChannels), so a copy never straddles two taps. Copies outside the input
+                  // or past GEMM_K read nothing (source size 0) and leave zeros.
+                  auto load_tile = [&](int kt, int stage) {
+                    const uint32_t a_tile = ring_base + stage * STAGE_BYTES;
+
+                """ + aCopies + """
+                  };
+                  // Copies every k-tile's weights, once: the kernel keeps them.
+                  auto load_weights = [&]() {
+                    for (int kt = 0; kt < K_TILES; ++kt) {
+                      const uint32_t b_tile = panel_base + kt * B_BYTES;
+
+                """ + bCopies.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "  " + $0 }.joined(separator: "\n") + """
+                    }
+                  };
+
+                """
+        } else {
+            copies = """
+                  // Copies k-tile kt into stage `stage`. A reduction index k is tap k / \(tapChannels), channel k % \(tapChannels);
+                  // A_VEC divides \(tapChannels), so a copy never straddles two taps. Copies outside the input or past
+                  // GEMM_K read nothing (source size 0) and leave zeros.
+                  auto load_tile = [&](int kt, int stage) {
+                    const uint32_t a_tile = ring_base + stage * STAGE_BYTES;
+
+                """ + aCopies + """
+                    const uint32_t b_tile = a_tile + A_BYTES;
+
+                """ + bCopies + """
+                  };
+
+                """
+        }
+        return """
+              // A loader. Each thread copies A_VEC bytes at byte a_byte of rows tid / A_PER_ROW + i * A_ROW_STEP.
+              // Per row it keeps the output pixel's input origin (z, y, x after stride and padding) and its pixel
+              // index; a row past GEMM_M gets an origin no tap can bring inside the input.
+              constexpr int A_PER_ROW = BK / A_VEC, A_PIECES = BM * A_PER_ROW;
+              constexpr int A_ITERS = (A_PIECES + THREADS - 1) / THREADS, A_ROW_STEP = THREADS / A_PER_ROW;
+              const int a_byte = (tid % A_PER_ROW) * A_VEC;
+              int a_pixel[A_ITERS], a_z[A_ITERS], a_y[A_ITERS], a_x[A_ITERS];
+
+            """ + rowSetup + """
+
+              // B loader: B_VEC bytes at byte b_byte of filter rows tid / B_PER_ROW + i * B_ROW_STEP; b_row is the
+              // row's offset in the weights, -1 past the filters.
+              constexpr int B_PER_ROW = BK / B_VEC, B_PIECES = BN * B_PER_ROW;
+              constexpr int B_ITERS = (B_PIECES + THREADS - 1) / THREADS, B_ROW_STEP = THREADS / B_PER_ROW;
+              const int b_byte = (tid % B_PER_ROW) * B_VEC;
+              int b_row[B_ITERS];
+              #pragma unroll
+              for (int i = 0; i < B_ITERS; ++i) {
+                const int n = n0 + tid / B_PER_ROW + i * B_ROW_STEP;
+                b_row[i] = \(filterRow);
+              }
+
+            """ + "\n" + copies
     }
 
     /// The prologue: the first `depth` k-tiles in flight (STAGES - 1 unless the main loop keeps a stage

@@ -102,7 +102,7 @@ struct ImmaKernelText {
             constexpr int BM = \(t.blockM), BN = \(t.blockN), BK = \(t.blockK), STAGES = \(t.stages), SPLIT_K = \(t.splitK), THREADS = \(t.threads);
             constexpr int M_TILES = \(t.mTiles), N_TILES = \(t.nTiles), K_TILES = \(t.kTiles), RASTER = \(t.rasterGroup);\(geometry.isGrouped ? "\nconstexpr int N_TILES_PER_GROUP = \(t.nTilesPerGroup);  // N_TILES = GROUPS x N_TILES_PER_GROUP" : "")
             constexpr int A_VEC = \(t.inputVectorBytes), B_VEC = \(geometry.weightVectorBytes);  // cp.async widths
-            constexpr int A_BYTES = BM * BK, STAGE_BYTES = (BM + BN) * BK;
+            \(stageConstants())
             // Shared tiles are rows of BK bytes, i.e. CHUNKS 16-byte chunks. ldmatrix reads the same chunk of 8
             // consecutive rows at once; XOR-ing the chunk index with bits of the row (above SWIZZLE_SHIFT) puts
             // those 8 chunks in 8 different 16-byte bank groups of a 128-byte line. (This is also the 32-, 64-
@@ -114,6 +114,16 @@ struct ImmaKernelText {
               return row * BK + ((((byte >> 4) ^ (row >> SWIZZLE_SHIFT)) & (CHUNKS - 1)) << 4) + (byte & 15);
             }
 
+            """
+    }
+
+    /// The stage ring's sizes: A and B tiles per stage, or for resident weights A tiles only, the
+    /// weights (B_BYTES per k-tile) after the ring, and the persistent grid.
+    func stageConstants() -> String {
+        guard let blocks = tiling.persistentBlocks else { return "constexpr int A_BYTES = BM * BK, STAGE_BYTES = (BM + BN) * BK;" }
+        return """
+            constexpr int A_BYTES = BM * BK, STAGE_BYTES = BM * BK, B_BYTES = BN * BK;  // stages of A; the weights stay resident
+            constexpr int GRID_BLOCKS = \(blocks), M_STRIDE = GRID_BLOCKS / N_TILES;  // persistent: blocks per channel tile
             """
     }
 

@@ -18,6 +18,23 @@ struct ImmaTiling: Hashable, Sendable {
     /// Alignment the stage ring needs in shared memory (the `wgmma` swizzle atoms need 1024 bytes);
     /// the kernel rounds its base up, so the launch asks for this much more than the ring.
     let sharedAlignment: Int
+    /// A persistent kernel (`wgmma` template, `persistent` 1): this many blocks, each keeping the
+    /// weights of its channel tile — all k-tiles of it — in shared memory and walking the m-tiles;
+    /// nil for one block per output tile and split.
+    var persistentBlocks: Int? = nil
+
+    /// Blocks a persistent grid has per Hopper GPU and resident block: the SMs of an H100 or H200 SXM
+    /// (a GPU with fewer SMs runs the surplus as a second wave, correctly).
+    static let persistentMultiprocessors = 132
+
+    /// The persistent grid for `minBlocks` resident blocks per SM: a multiple of the channel tiles
+    /// (block b keeps channel tile b % N_TILES), at most one block per output tile.
+    static func persistentBlocks(mTiles: Int, nTiles: Int, minBlocks: Int) -> Int {
+        nTiles * min(mTiles, max(1, persistentMultiprocessors * minBlocks / nTiles))
+    }
+
+    /// Whether the weights stay in shared memory for the whole kernel.
+    var residentWeights: Bool { persistentBlocks != nil }
 
     var mTiles: Int { ImmaConv3DGeometry.ceilDiv(geometry.m, blockM) }
     /// Channel tiles of one group's GEMM (of the whole GEMM when not grouped).
@@ -30,14 +47,17 @@ struct ImmaTiling: Hashable, Sendable {
     /// `blockK`-byte steps of the whole reduction (the last one zero-padded past Kg).
     var kTiles: Int { ImmaConv3DGeometry.ceilDiv(geometry.reduction, blockK) }
 
-    var grid: LaunchDimensions { LaunchDimensions(x: tiles, y: splitK) }
+    var grid: LaunchDimensions { persistentBlocks.map { LaunchDimensions(x: $0) } ?? LaunchDimensions(x: tiles, y: splitK) }
     var block: LaunchDimensions { LaunchDimensions(x: threads) }
 
-    /// Bytes of one stage: the A tile (blockM x blockK) and the B tile (blockN x blockK).
-    var stageBytes: Int { (blockM + blockN) * blockK }
-    /// Dynamic shared memory: the stage ring, plus alignment slack. A split-K block's epilogue reuses
-    /// the ring's first word.
-    var sharedBytes: Int { stages * stageBytes + (sharedAlignment > 128 ? sharedAlignment : 0) }
+    /// Bytes of one stage: the A tile (blockM x blockK) and the B tile (blockN x blockK); the A tile
+    /// only where the weights are resident.
+    var stageBytes: Int { (blockM + (residentWeights ? 0 : blockN)) * blockK }
+    /// Bytes of the resident weights: every k-tile's B tile (0 unless persistent).
+    var weightPanelBytes: Int { residentWeights ? kTiles * blockN * blockK : 0 }
+    /// Dynamic shared memory: the stage ring (and the resident weights after it), plus alignment
+    /// slack. A split-K block's epilogue reuses the ring's first word.
+    var sharedBytes: Int { stages * stageBytes + weightPanelBytes + (sharedAlignment > 128 ? sharedAlignment : 0) }
 
     /// `cp.async` copies of one A tile (activations), and how many each thread issues.
     var inputPieces: Int { blockM * blockK / max(inputVectorBytes, 1) }

@@ -35,10 +35,14 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
     /// ``ImmaWgmmaConv3DTemplate``): 1 is one GEMM per group; ungrouped convolutions have only 1.
     /// Omitted from the JSON when 1, so configs from before the knob read and print as they did.
     public var groupPack: Int
+    /// 1: a persistent kernel — a fixed grid whose blocks keep their channel tile's weights (the whole
+    /// reduction of them) in shared memory, walk the m-tiles, and issue the next tile's first copies
+    /// before the current tile's epilogue; 0: one block per output tile. Omitted from the JSON when 0.
+    public var persistent: Int
 
     public init(
         blockM: Int, blockN: Int, blockK: Int, warpgroups: Int, stages: Int, wgmmaInFlight: Int = 0, splitK: Int = 1,
-        inputVectorBytes: Int = 16, rasterGroup: Int = 1, minBlocks: Int = 1, groupPack: Int = 1
+        inputVectorBytes: Int = 16, rasterGroup: Int = 1, minBlocks: Int = 1, groupPack: Int = 1, persistent: Int = 0
     ) {
         self.blockM = blockM
         self.blockN = blockN
@@ -51,6 +55,7 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
         self.rasterGroup = rasterGroup
         self.minBlocks = minBlocks
         self.groupPack = groupPack
+        self.persistent = persistent
     }
 
     public var threads: Int { 128 * warpgroups }
@@ -62,6 +67,7 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
         case wgmmaInFlight = "wgmma_in_flight", splitK = "split_k", inputVectorBytes = "a_vector", rasterGroup = "raster_group"
         case minBlocks = "min_blocks"
         case groupPack = "group_pack"
+        case persistent
     }
 
     public init(from decoder: any Decoder) throws {
@@ -72,7 +78,8 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
             stages: try c.decode(Int.self, forKey: .stages), wgmmaInFlight: try c.decode(Int.self, forKey: .wgmmaInFlight),
             splitK: try c.decode(Int.self, forKey: .splitK), inputVectorBytes: try c.decode(Int.self, forKey: .inputVectorBytes),
             rasterGroup: try c.decode(Int.self, forKey: .rasterGroup), minBlocks: try c.decode(Int.self, forKey: .minBlocks),
-            groupPack: try c.decodeIfPresent(Int.self, forKey: .groupPack) ?? 1)
+            groupPack: try c.decodeIfPresent(Int.self, forKey: .groupPack) ?? 1,
+            persistent: try c.decodeIfPresent(Int.self, forKey: .persistent) ?? 0)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -80,7 +87,7 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
         for (key, value) in pairs { try c.encode(value, forKey: key) }
     }
 
-    /// The knobs in a fixed order, `group_pack` only when it packs.
+    /// The knobs in a fixed order, `group_pack` only when it packs and `persistent` only when 1.
     var pairs: [(CodingKeys, Int)] {
         var pairs: [(CodingKeys, Int)] = [
             (.blockM, blockM), (.blockN, blockN), (.blockK, blockK), (.warpgroups, warpgroups), (.stages, stages),
@@ -88,12 +95,14 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
             (.minBlocks, minBlocks),
         ]
         if groupPack != 1 { pairs.append((.groupPack, groupPack)) }
+        if persistent != 0 { pairs.append((.persistent, persistent)) }
         return pairs
     }
 
     public var description: String {
         "block \(blockM)x\(blockN)x\(blockK) warpgroups \(warpgroups) stages \(stages) in_flight \(wgmmaInFlight) split_k \(splitK) "
             + "a_vector \(inputVectorBytes) raster \(rasterGroup) min_blocks \(minBlocks)" + (groupPack != 1 ? " group_pack \(groupPack)" : "")
+            + (persistent != 0 ? " persistent" : "")
     }
 
     /// The configuration as one line of JSON in a fixed key order, as the rendered header records it.
@@ -113,6 +122,7 @@ extension ImmaWgmmaConv3DConfig: TunableConfig {
             CodingKeys.rasterGroup.rawValue: .choice(rasterGroup),
             CodingKeys.minBlocks.rawValue: .choice(minBlocks),
             CodingKeys.groupPack.rawValue: .choice(groupPack),
+            CodingKeys.persistent.rawValue: .choice(persistent),
         ]
     }
 
@@ -123,6 +133,7 @@ extension ImmaWgmmaConv3DConfig: TunableConfig {
             warpgroups: try choice(.warpgroups), stages: try choice(.stages), wgmmaInFlight: try choice(.wgmmaInFlight),
             splitK: try choice(.splitK),
             inputVectorBytes: try choice(.inputVectorBytes), rasterGroup: try choice(.rasterGroup),
-            minBlocks: try choice(.minBlocks), groupPack: values[CodingKeys.groupPack.rawValue] == nil ? 1 : try choice(.groupPack))
+            minBlocks: try choice(.minBlocks), groupPack: values[CodingKeys.groupPack.rawValue] == nil ? 1 : try choice(.groupPack),
+            persistent: values[CodingKeys.persistent.rawValue] == nil ? 0 : try choice(.persistent))
     }
 }

@@ -24,8 +24,12 @@ struct ImmaWgmmaConv3DRenderer {
         source += "\n" + ImmaKernelText.kernelMarker + "\n"
         source += text.constants() + warpgroupConstants() + "\n"
         source += text.signature(name: name, parameters: parameters, minBlocks: config.minBlocks)
-        source += text.blockSetup() + warpgroupSetup() + text.loaders() + mainLoop()
-        source += text.splitKExchange() + text.epilogue() + "}\n"
+        if tiling.residentWeights {
+            source += text.persistentBlockSetup() + warpgroupSetup() + text.loaders() + persistentLoop(epilogue: text.epilogue()) + "}\n"
+        } else {
+            source += text.blockSetup() + warpgroupSetup() + text.loaders() + mainLoop()
+            source += text.splitKExchange() + text.epilogue() + "}\n"
+        }
         return KernelSource(
             template: ImmaWgmmaConv3DTemplate.name, templateVersion: ImmaWgmmaConv3DTemplate.version, name: name,
             text: source, grid: tiling.grid, block: tiling.block, dynamicSharedBytes: tiling.sharedBytes,
@@ -138,7 +142,13 @@ struct ImmaWgmmaConv3DRenderer {
                   #pragma unroll
                   for (int r = 0; r < 4; ++r) acc[mb][j][r] = \(accumulator.zero);
 
-            """ + text.prologue(depth: "PREFETCH") + """
+            """ + text.prologue(depth: "PREFETCH") + kLoop(weights: "ring_base + read_stage * STAGE_BYTES + A_BYTES")
+    }
+
+    /// The loop over the block's k-tiles (and the drain after it), with the B tile of k-tile t at
+    /// `weights`: in the stage, or in the resident panel.
+    func kLoop(weights: String) -> String {
+        """
               int read_stage = 0, write_stage = PREFETCH;
               for (int t = 0; t < k_count; ++t) {
                 // k-tile t has landed for this thread once at most PREFETCH - 1 younger groups are pending; the proxy
@@ -151,7 +161,7 @@ struct ImmaWgmmaConv3DRenderer {
                 q3d_cp_async_commit();
 
                 const uint32_t a_tile = ring_base + read_stage * STAGE_BYTES + warpgroup * WGM * BK;
-                const uint32_t b_tile = ring_base + read_stage * STAGE_BYTES + A_BYTES;
+                const uint32_t b_tile = \(weights);
                 q3d_wgmma_fence();
                 #pragma unroll
                 for (int ks = 0; ks < BK / 32; ++ks)
@@ -171,6 +181,49 @@ struct ImmaWgmmaConv3DRenderer {
                   #pragma unroll
                   for (int r = 0; r < 4; ++r) q3d_register_fence(acc[mb][j][r]);
               q3d_cp_async_wait<0>();
+
+            """
+    }
+
+    /// A persistent block's life: the weights of its channel tile copied once (in the first k-tile's
+    /// commit group), then per m-tile the main loop over the resident weights; once a tile's
+    /// operations are done and every warpgroup has left the stages, the next tile's first k-tiles are
+    /// put in flight before this tile's epilogue runs, so their copies overlap its stores.
+    func persistentLoop(epilogue: String) -> String {
+        func indented(_ text: String) -> String {
+            text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "  " + $0 }.joined(separator: "\n")
+        }
+        return """
+              \(accumulator.type) acc[MB][NB][4];
+              load_weights();
+              set_rows(m0);
+
+            """ + text.prologue(depth: "PREFETCH") + """
+              for (;;) {
+                #pragma unroll
+                for (int mb = 0; mb < MB; ++mb)
+                  #pragma unroll
+                  for (int j = 0; j < NB; ++j)
+                    #pragma unroll
+                    for (int r = 0; r < 4; ++r) acc[mb][j][r] = \(accumulator.zero);
+
+            """ + indented(kLoop(weights: "panel_base + (k_begin + t) * B_BYTES")) + """
+                // Every warpgroup's operations have read their last stage: the ring is free.
+                __syncthreads();
+                const int next_tile = m_tile + M_STRIDE;
+                if (next_tile < M_TILES) {
+                  set_rows(next_tile * BM);
+
+            """ + indented(indented(text.prologue(depth: "PREFETCH"))) + """
+                }
+                {
+
+            """ + indented(indented(epilogue)) + """
+                }
+                if (next_tile >= M_TILES) break;
+                m_tile = next_tile;
+                m0 = m_tile * BM;
+              }
 
             """
     }

@@ -26,7 +26,7 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
     var geometry: ImmaConv3DGeometry { variants[0] }
     /// The `group_pack` candidates.
     var groupPacks: [Int] { variants.map(\.groupPack) }
-    /// Knobs in the order the rules fix them: ``ImmaWgmmaConv3DTemplate/knobOrder``, then `group_pack`
+    /// Knobs in the order the rules fix them: ``ImmaWgmmaConv3DTemplate/knobOrder`` (`persistent` last), then `group_pack`
     /// when the convolution is grouped.
     var knobCount: Int { ImmaWgmmaConv3DTemplate.knobOrder.count + (packs ? 1 : 0) }
 
@@ -36,10 +36,14 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
     }
 
     static func tiling(_ geometry: ImmaConv3DGeometry, _ config: ImmaWgmmaConv3DConfig) -> ImmaTiling {
-        ImmaTiling(
+        var tiling = ImmaTiling(
             geometry: geometry, blockM: config.blockM, blockN: config.blockN, blockK: config.blockK,
             threads: config.threads, stages: config.stages, splitK: config.splitK,
             inputVectorBytes: config.inputVectorBytes, rasterGroup: config.rasterGroup, sharedAlignment: 1024)
+        if config.persistent == 1 {
+            tiling.persistentBlocks = ImmaTiling.persistentBlocks(mTiles: tiling.mTiles, nTiles: tiling.nTiles, minBlocks: config.minBlocks)
+        }
+        return tiling
     }
 
     /// int32 accumulators per thread: `blockN / 2` per 64-row `wgmma` tile, one tile per 64 rows of
@@ -87,8 +91,15 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
             guard report(.registers(registers, budget: budget, threads: config.threads)) else { return }
         }
         guard fixed >= 6 else { return }
-        if tiling.sharedBytes > arch.maxDynamicSharedBytesPerBlock {
-            guard report(.sharedMemory(bytes: tiling.sharedBytes, limit: arch.maxDynamicSharedBytesPerBlock)) else { return }
+        // Until `persistent` is fixed, the smaller of the two ways to hold the weights must fit.
+        var sharedBytes = tiling.sharedBytes
+        if fixed < 11 {
+            var other = config
+            other.persistent = 1 - config.persistent
+            sharedBytes = min(sharedBytes, Self.tiling(geometry, other).sharedBytes)
+        }
+        if sharedBytes > arch.maxDynamicSharedBytesPerBlock {
+            guard report(.sharedMemory(bytes: sharedBytes, limit: arch.maxDynamicSharedBytesPerBlock)) else { return }
         }
         guard fixed >= 7 else { return }
         if config.stages < 2 + config.wgmmaInFlight {
@@ -107,15 +118,23 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
         if tiling.grid.y > arch.maxGridDimensions.y {
             guard report(.gridDimension(axis: "y", extent: tiling.grid.y, limit: arch.maxGridDimensions.y)) else { return }
         }
-        guard fixed >= 10, config.minBlocks > 1 else { return }
-        let residentBudget = limits.registerBudget(threads: config.threads * config.minBlocks)
-        if registers > residentBudget {
-            guard report(.occupancyRegisters(blocks: config.minBlocks, registers: registers, budget: residentBudget)) else { return }
+        guard fixed >= 10 else { return }
+        if config.minBlocks > 1 {
+            let residentBudget = limits.registerBudget(threads: config.threads * config.minBlocks)
+            if registers > residentBudget {
+                guard report(.occupancyRegisters(blocks: config.minBlocks, registers: registers, budget: residentBudget)) else { return }
+            }
+            // An SM's shared memory is the largest block's allowance plus the 1 KiB it reserves per block.
+            let perSM = arch.maxDynamicSharedBytesPerBlock + Self.reservedSharedBytesPerBlock
+            if config.minBlocks * (sharedBytes + Self.reservedSharedBytesPerBlock) > perSM {
+                guard report(.occupancyShared(blocks: config.minBlocks, bytes: sharedBytes, perSM: perSM)) else { return }
+            }
         }
-        // An SM's shared memory is the largest block's allowance plus the 1 KiB it reserves per block.
-        let perSM = arch.maxDynamicSharedBytesPerBlock + Self.reservedSharedBytesPerBlock
-        if config.minBlocks * (tiling.sharedBytes + Self.reservedSharedBytesPerBlock) > perSM {
-            guard report(.occupancyShared(blocks: config.minBlocks, bytes: tiling.sharedBytes, perSM: perSM)) else { return }
+        // persistent (knob 11): whole output tiles, so no split-K; its resident weights are in the shared
+        // memory counted above.
+        guard fixed >= 11, config.persistent == 1 else { return }
+        if config.splitK != 1 {
+            guard report(.persistentSplit(config.splitK)) else { return }
         }
     }
 
@@ -168,6 +187,7 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
             "split_k at most the reduction's k-tiles, its workspace within \(ImmaLimits.maxWorkspaceBytes) bytes; "
                 + "grid within \(arch.maxGridDimensions)",
             "min_blocks above 1 only where that many blocks' estimated registers and shared memory (plus 1 KiB each) fit one SM",
+            "persistent 1 only without split-K, its resident weights (every k-tile of a channel tile) within the shared memory above",
         ] + (packs ? ["group_pack one of \(groupPacks): divisors P of the \(geometry.workload.groups) groups whose GEMM of P x C/G "
             + "channels the copies can read, up to 256 channels; the rules above then read that GEMM"] : [])
     }
@@ -206,6 +226,7 @@ struct ImmaWgmmaConv3DConstraints: ConfigConstraints {
         for k in 0..<min(fixed, v.count) { v[k] = values[k][classes[k]] }
         return ImmaWgmmaConv3DConfig(
             blockM: v[0], blockN: v[1], blockK: v[3], warpgroups: v[2], stages: v[5], wgmmaInFlight: v[6], splitK: v[7],
-            inputVectorBytes: v[4], rasterGroup: v[8], minBlocks: v[9], groupPack: v.count > 10 ? v[10] : rules.groupPacks[0])
+            inputVectorBytes: v[4], rasterGroup: v[8], minBlocks: v[9], groupPack: v.count > 11 ? v[11] : rules.groupPacks[0],
+            persistent: v[10])
     }
 }

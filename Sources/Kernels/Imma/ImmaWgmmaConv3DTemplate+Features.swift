@@ -80,7 +80,8 @@ extension ImmaWgmmaConv3DTemplate {
         let byThreads = 2048 / config.threads
         let byRegisters = max(config.minBlocks, arch.registersPerBlock / (config.threads * max(registers, 1)))
         let resident = max(1, min(bySharedMemory, byThreads, byRegisters))
-        let blocks = tiling.tiles * config.splitK
+        // A persistent grid walks the tiles with a fixed number of blocks.
+        let blocks = tiling.persistentBlocks ?? tiling.tiles * config.splitK
         let slots = multiprocessors * Double(resident)
         let waves = (Double(blocks) / slots).rounded(.up)
         let kTilesPerBlock = ImmaConv3DGeometry.ceilDiv(tiling.kTiles, config.splitK)
@@ -88,11 +89,19 @@ extension ImmaWgmmaConv3DTemplate {
         // weights once per row tile, split-K partial sums written and read back once each.
         let paddedMACs = Double(tiling.mTiles * config.blockM) * Double(tiling.nTiles * config.blockN)
             * Double(tiling.kTiles * config.blockK)
+        // (a persistent block reads its channel tile's weights once).
+        let weightReads = Double(tiling.persistentBlocks.map { $0 / tiling.nTiles } ?? tiling.mTiles)
         let globalBytes = Double(g.m) * Double(g.reduction) * Double(tiling.nTiles)
-            + Double(g.outputPitch) * Double(g.reduction) * Double(tiling.mTiles)
+            + Double(g.outputPitch) * Double(g.reduction) * weightReads
             + Double(tiling.workspaceElements) * 8 + Double(g.m * g.outputPitch)
         // H100 SXM: ~990 dense int8 tera-MACs and ~3.35 TB/s, spread over the waves the grid takes.
-        let roofline = max(paddedMACs / 990e12, globalBytes / 3.35e12) * waves * slots / Double(blocks)
+        // A persistent grid's quantization is in the m-tiles each block walks, not in waves of blocks.
+        var quantization = waves * slots / Double(blocks)
+        if let persistent = tiling.persistentBlocks {
+            let stride = persistent / tiling.nTiles
+            quantization = Double(ImmaConv3DGeometry.ceilDiv(tiling.mTiles, stride) * stride) / Double(tiling.mTiles)
+        }
+        let roofline = max(paddedMACs / 990e12, globalBytes / 3.35e12) * quantization
         return [
             log2(Double(blocks)),
             Double(resident),
