@@ -411,6 +411,14 @@ enum ImmaHostEmulation {
           const uint16_t h = (uint16_t)v;
           memcpy(p, &h, 2);
         }
+        template <int BYTES> Q3D_DEVICE void q3d_load_vector(const int8_t* p, uint32_t (&v)[4]) {
+          q3d_emu::check_global(p, BYTES, BYTES, "vector load");
+          memcpy(v, p, BYTES);
+        }
+        template <int BYTES> Q3D_DEVICE void q3d_store_vector(int8_t* p, const uint32_t (&v)[4]) {
+          q3d_emu::check_global(p, BYTES, BYTES, "vector store");
+          memcpy(p, v, BYTES);
+        }
         Q3D_DEVICE uint32_t q3d_load_u16(const int8_t* p) {
           q3d_emu::check_global(p, 2, 2, "residual pair load");
           uint16_t h;

@@ -131,6 +131,7 @@ public enum ImmaConv3DViolation: Hashable, Sendable, CustomStringConvertible {
     case occupancyShared(blocks: Int, bytes: Int, perSM: Int)
     case groupPack(Int, candidates: [Int])
     case persistentSplit(Int)
+    case stagedGrouped(groups: Int)
 
     public var description: String {
         switch self {
@@ -162,6 +163,8 @@ public enum ImmaConv3DViolation: Hashable, Sendable, CustomStringConvertible {
             return "grid extent \(extent) along \(axis) exceeds \(limit)"
         case let .occupancyRegisters(blocks, registers, budget):
             return "min_blocks \(blocks): an estimated \(registers) registers per thread exceed the \(budget) that \(blocks) resident blocks leave"
+        case let .stagedGrouped(groups):
+            return "staged_output 1 stores whole rows of one GEMM: not for \(groups) grouped GEMMs"
         case let .persistentSplit(splits):
             return "persistent 1 walks whole output tiles: split_k \(splits) must be 1"
         case let .groupPack(pack, candidates):

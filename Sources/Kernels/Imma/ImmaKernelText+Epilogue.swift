@@ -67,6 +67,9 @@ extension ImmaKernelText {
     /// columns past GROUP_K are outside. With an even GROUP_K a pair never straddles two groups and
     /// starts on an even channel, as above; with an odd one each value is stored alone.
     func epilogue() -> String {
+        if tiling.stagedOutput, case let .int8(relu, residual) = output, !geometry.isGrouped {
+            return stagedEpilogue(relu: relu, residual: residual)
+        }
         let grouped = geometry.isGrouped
         let pairs = !grouped || geometry.groupColumns % 2 == 0
         let limit = grouped ? "GROUP_K" : "OUT_PITCH"
@@ -170,6 +173,114 @@ extension ImmaKernelText {
                 for (int i = tid; i < BM * PADDING; i += THREADS) {
                   const int m = m0 + i / PADDING;
                   if (m < GEMM_M) output[m * OUT_PITCH + OUT_K + i % PADDING] = 0;
+                }
+              }
+
+            """
+    }
+
+    /// Global loads and stores of whole 4-, 8- or 16-byte vectors, for the staged epilogue (rendered
+    /// before the kernel marker only where a kernel stages its output).
+    static let vectorPrelude = #"""
+        // BYTES (4, 8 or 16, aligned to their size) at p as words v[0 .. BYTES / 4).
+        template <int BYTES> Q3D_DEVICE void q3d_load_vector(const int8_t* p, uint32_t (&v)[4]);
+        template <> Q3D_DEVICE void q3d_load_vector<16>(const int8_t* p, uint32_t (&v)[4]) {
+          asm volatile("ld.global.v4.u32 {%0, %1, %2, %3}, [%4];" : "=r"(v[0]), "=r"(v[1]), "=r"(v[2]), "=r"(v[3]) : "l"(p));
+        }
+        template <> Q3D_DEVICE void q3d_load_vector<8>(const int8_t* p, uint32_t (&v)[4]) {
+          asm volatile("ld.global.v2.u32 {%0, %1}, [%2];" : "=r"(v[0]), "=r"(v[1]) : "l"(p));
+        }
+        template <> Q3D_DEVICE void q3d_load_vector<4>(const int8_t* p, uint32_t (&v)[4]) {
+          asm volatile("ld.global.u32 %0, [%1];" : "=r"(v[0]) : "l"(p));
+        }
+        template <int BYTES> Q3D_DEVICE void q3d_store_vector(int8_t* p, const uint32_t (&v)[4]);
+        template <> Q3D_DEVICE void q3d_store_vector<16>(int8_t* p, const uint32_t (&v)[4]) {
+          asm volatile("st.global.v4.u32 [%0], {%1, %2, %3, %4};" :: "l"(p), "r"(v[0]), "r"(v[1]), "r"(v[2]), "r"(v[3]) : "memory");
+        }
+        template <> Q3D_DEVICE void q3d_store_vector<8>(int8_t* p, const uint32_t (&v)[4]) {
+          asm volatile("st.global.v2.u32 [%0], {%1, %2};" :: "l"(p), "r"(v[0]), "r"(v[1]) : "memory");
+        }
+        template <> Q3D_DEVICE void q3d_store_vector<4>(int8_t* p, const uint32_t (&v)[4]) {
+          asm volatile("st.global.u32 [%0], %1;" :: "l"(p), "r"(v[0]) : "memory");
+        }
+        """#
+
+    /// The int8 epilogue through shared memory (``ImmaTiling/stagedOutput``): the same arithmetic as
+    /// ``epilogue()``, each thread's pairs written to a BM x BN tile in shared memory, then the tile
+    /// stored as whole OV-byte vectors of consecutive channels of one pixel (OV the widest of 16, 8, 4
+    /// that divides OUT_PITCH, so a vector never leaves its pixel); a residual comes in the same way.
+    func stagedEpilogue(relu: Bool, residual: Bool) -> String {
+        let vector = [16, 8, 4].first { geometry.outputPitch % $0 == 0 } ?? 4
+        var lines = [
+            "if (m < GEMM_M && n < OUT_PITCH) {",
+            "  float v0 = __fmaf_rn(__int2float_rn(acc[mi][ni][2 * h]), scale0, bias0);",
+            "  float v1 = __fmaf_rn(__int2float_rn(acc[mi][ni][2 * h + 1]), scale1, bias1);",
+        ]
+        if residual {
+            lines += [
+                "  const uint32_t r = *reinterpret_cast<const uint16_t*>(staged_residual + row * BN + col);",
+                "  v0 = __fmaf_rn(__int2float_rn((int)(int8_t)(r & 0xff)), residual_scale, v0);",
+                "  v1 = __fmaf_rn(__int2float_rn((int)(int8_t)(r >> 8)), residual_scale, v1);",
+            ]
+        }
+        if relu {
+            lines += ["  v0 = fmaxf(v0, 0.0f);", "  v1 = fmaxf(v1, 0.0f);"]
+        }
+        lines += [
+            "  int q0 = __float2int_rn(v0), q1 = __float2int_rn(v1);",
+            "  q0 = q0 < -128 ? -128 : (q0 > 127 ? 127 : q0);",
+            "  q1 = q1 < -128 ? -128 : (q1 > 127 ? 127 : q1);",
+            "  *reinterpret_cast<uint16_t*>(staged + row * BN + col) = (uint16_t)((q0 & 0xff) | ((q1 & 0xff) << 8));",
+            "}",
+        ]
+        let body = lines.map { String(repeating: " ", count: 10) + $0 }.joined(separator: "\n") + "\n"
+        let residualIn = !residual ? "" : """
+              // The residual tile comes in as whole vectors too.
+              int8_t* const staged_residual = staged + BM * BN;
+              for (int i = tid; i < BM * ROW_VECTORS; i += THREADS) {
+                const int row = i / ROW_VECTORS, col = (i % ROW_VECTORS) * OV;
+                const int m = m0 + row, n = n0 + col;
+                if (m < GEMM_M && n < OUT_PITCH) {
+                  uint32_t v[4];
+                  q3d_load_vector<OV>(residual + m * OUT_PITCH + n, v);
+                  #pragma unroll
+                  for (int w = 0; w < OV / 4; ++w) reinterpret_cast<uint32_t*>(staged_residual + row * BN + col)[w] = v[w];
+                }
+              }
+              __syncthreads();
+
+            """
+        return """
+              // Staged int8 output: each thread's 2-byte pairs (of 8 different pixels) go to a BM x BN tile in shared
+              // memory; the block then stores the tile as whole OV-byte vectors of consecutive channels of one pixel.
+              constexpr int OV = \(vector), ROW_VECTORS = BN / OV;
+              __syncthreads();  // every warp is done with what the staging area reuses
+              int8_t* const staged = reinterpret_cast<int8_t*>(smem) + (ring_base - q3d_shared_address(smem)) + \(tiling.stagingOffset);
+
+            """ + residualIn + """
+              const int g = lane >> 2, t4 = lane & 3;
+              #pragma unroll
+              for (int ni = 0; ni < FRAG_COLS; ++ni) {
+                const int col = frag_col0 + ni * 8 + 2 * t4, n = n0 + col;
+                const bool n_inside = n < OUT_PITCH;
+                const float scale0 = n_inside ? scale[n] : 0.0f, scale1 = n_inside ? scale[n + 1] : 0.0f;
+                const float bias0 = n_inside ? bias[n] : 0.0f, bias1 = n_inside ? bias[n + 1] : 0.0f;
+                #pragma unroll
+                for (int mi = 0; mi < FRAG_ROWS; ++mi)
+                  #pragma unroll
+                  for (int h = 0; h < 2; ++h) {
+                    const int row = frag_row0 + mi * FRAG_ROW_STEP + g + 8 * h, m = m0 + row;
+            \(body)      }
+              }
+              __syncthreads();
+              for (int i = tid; i < BM * ROW_VECTORS; i += THREADS) {
+                const int row = i / ROW_VECTORS, col = (i % ROW_VECTORS) * OV;
+                const int m = m0 + row, n = n0 + col;
+                if (m < GEMM_M && n < OUT_PITCH) {
+                  uint32_t v[4];
+                  #pragma unroll
+                  for (int w = 0; w < OV / 4; ++w) v[w] = reinterpret_cast<const uint32_t*>(staged + row * BN + col)[w];
+                  q3d_store_vector<OV>(output + m * OUT_PITCH + n, v);
                 }
               }
 

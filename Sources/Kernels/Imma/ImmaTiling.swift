@@ -33,6 +33,15 @@ struct ImmaTiling: Hashable, Sendable {
         nTiles * min(mTiles, max(1, persistentMultiprocessors * minBlocks / nTiles))
     }
 
+    /// int8 outputs staged in shared memory (`wgmma` template, `staged_output` 1): the output tile and,
+    /// for a residual, the residual tile, BM x BN bytes each; in the stage ring when the kernel has
+    /// finished with it, after the resident weights in a persistent kernel (whose ring already holds
+    /// the next tile's first copies).
+    var stagedOutput = false
+    var stagingBytes: Int { stagedOutput ? 2 * blockM * blockN : 0 }
+    /// Where the staging area starts, from the ring's base.
+    var stagingOffset: Int { residentWeights ? stages * stageBytes + weightPanelBytes : 0 }
+
     /// Whether the weights stay in shared memory for the whole kernel.
     var residentWeights: Bool { persistentBlocks != nil }
 
@@ -57,7 +66,10 @@ struct ImmaTiling: Hashable, Sendable {
     var weightPanelBytes: Int { residentWeights ? kTiles * blockN * blockK : 0 }
     /// Dynamic shared memory: the stage ring (and the resident weights after it), plus alignment
     /// slack. A split-K block's epilogue reuses the ring's first word.
-    var sharedBytes: Int { stages * stageBytes + weightPanelBytes + (sharedAlignment > 128 ? sharedAlignment : 0) }
+    var sharedBytes: Int {
+        let used = residentWeights ? stages * stageBytes + weightPanelBytes + stagingBytes : max(stages * stageBytes, stagingBytes)
+        return used + (sharedAlignment > 128 ? sharedAlignment : 0)
+    }
 
     /// `cp.async` copies of one A tile (activations), and how many each thread issues.
     var inputPieces: Int { blockM * blockK / max(inputVectorBytes, 1) }

@@ -39,10 +39,16 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
     /// reduction of them) in shared memory, walk the m-tiles, and issue the next tile's first copies
     /// before the current tile's epilogue; 0: one block per output tile. Omitted from the JSON when 0.
     public var persistent: Int
+    /// 1: int8 outputs go through shared memory, so that the block's stores are whole 16-, 8- or
+    /// 4-byte vectors of consecutive channels (and a residual is read the same way) instead of each
+    /// thread's 2-byte pairs of 8 different rows; 0: stored from the registers. Ungrouped GEMMs only;
+    /// int32 outputs are stored from the registers either way. Omitted from the JSON when 0.
+    public var stagedOutput: Int
 
     public init(
         blockM: Int, blockN: Int, blockK: Int, warpgroups: Int, stages: Int, wgmmaInFlight: Int = 0, splitK: Int = 1,
-        inputVectorBytes: Int = 16, rasterGroup: Int = 1, minBlocks: Int = 1, groupPack: Int = 1, persistent: Int = 0
+        inputVectorBytes: Int = 16, rasterGroup: Int = 1, minBlocks: Int = 1, groupPack: Int = 1, persistent: Int = 0,
+        stagedOutput: Int = 0
     ) {
         self.blockM = blockM
         self.blockN = blockN
@@ -56,6 +62,7 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
         self.minBlocks = minBlocks
         self.groupPack = groupPack
         self.persistent = persistent
+        self.stagedOutput = stagedOutput
     }
 
     public var threads: Int { 128 * warpgroups }
@@ -68,6 +75,7 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
         case minBlocks = "min_blocks"
         case groupPack = "group_pack"
         case persistent
+        case stagedOutput = "staged_output"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -79,7 +87,8 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
             splitK: try c.decode(Int.self, forKey: .splitK), inputVectorBytes: try c.decode(Int.self, forKey: .inputVectorBytes),
             rasterGroup: try c.decode(Int.self, forKey: .rasterGroup), minBlocks: try c.decode(Int.self, forKey: .minBlocks),
             groupPack: try c.decodeIfPresent(Int.self, forKey: .groupPack) ?? 1,
-            persistent: try c.decodeIfPresent(Int.self, forKey: .persistent) ?? 0)
+            persistent: try c.decodeIfPresent(Int.self, forKey: .persistent) ?? 0,
+            stagedOutput: try c.decodeIfPresent(Int.self, forKey: .stagedOutput) ?? 0)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -87,7 +96,8 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
         for (key, value) in pairs { try c.encode(value, forKey: key) }
     }
 
-    /// The knobs in a fixed order, `group_pack` only when it packs and `persistent` only when 1.
+    /// The knobs in a fixed order, `group_pack` only when it packs, `persistent` and `staged_output`
+    /// only when 1.
     var pairs: [(CodingKeys, Int)] {
         var pairs: [(CodingKeys, Int)] = [
             (.blockM, blockM), (.blockN, blockN), (.blockK, blockK), (.warpgroups, warpgroups), (.stages, stages),
@@ -96,13 +106,14 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
         ]
         if groupPack != 1 { pairs.append((.groupPack, groupPack)) }
         if persistent != 0 { pairs.append((.persistent, persistent)) }
+        if stagedOutput != 0 { pairs.append((.stagedOutput, stagedOutput)) }
         return pairs
     }
 
     public var description: String {
         "block \(blockM)x\(blockN)x\(blockK) warpgroups \(warpgroups) stages \(stages) in_flight \(wgmmaInFlight) split_k \(splitK) "
             + "a_vector \(inputVectorBytes) raster \(rasterGroup) min_blocks \(minBlocks)" + (groupPack != 1 ? " group_pack \(groupPack)" : "")
-            + (persistent != 0 ? " persistent" : "")
+            + (persistent != 0 ? " persistent" : "") + (stagedOutput != 0 ? " staged_output" : "")
     }
 
     /// The configuration as one line of JSON in a fixed key order, as the rendered header records it.
@@ -123,6 +134,7 @@ extension ImmaWgmmaConv3DConfig: TunableConfig {
             CodingKeys.minBlocks.rawValue: .choice(minBlocks),
             CodingKeys.groupPack.rawValue: .choice(groupPack),
             CodingKeys.persistent.rawValue: .choice(persistent),
+            CodingKeys.stagedOutput.rawValue: .choice(stagedOutput),
         ]
     }
 
@@ -134,6 +146,7 @@ extension ImmaWgmmaConv3DConfig: TunableConfig {
             splitK: try choice(.splitK),
             inputVectorBytes: try choice(.inputVectorBytes), rasterGroup: try choice(.rasterGroup),
             minBlocks: try choice(.minBlocks), groupPack: values[CodingKeys.groupPack.rawValue] == nil ? 1 : try choice(.groupPack),
-            persistent: values[CodingKeys.persistent.rawValue] == nil ? 0 : try choice(.persistent))
+            persistent: values[CodingKeys.persistent.rawValue] == nil ? 0 : try choice(.persistent),
+            stagedOutput: values[CodingKeys.stagedOutput.rawValue] == nil ? 0 : try choice(.stagedOutput))
     }
 }

@@ -21,6 +21,7 @@ struct ImmaWgmmaConv3DRenderer {
         let name = text.kernelName(prefix: "imma_wgmma_conv3d")
         var source = text.header(summary: "int8 implicit-GEMM conv3d, wgmma m64n\(config.blockN)k32 (sm_90a), cp.async pipeline", parameters: parameters)
         source += "\n" + ImmaKernelText.prelude + "\n" + Self.wgmmaPrelude + "\n" + wgmmaInstruction()
+        if tiling.stagedOutput { source += "\n" + ImmaKernelText.vectorPrelude + "\n" }
         source += "\n" + ImmaKernelText.kernelMarker + "\n"
         source += text.constants() + warpgroupConstants() + "\n"
         source += text.signature(name: name, parameters: parameters, minBlocks: config.minBlocks)

@@ -43,6 +43,7 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
         if config.persistent == 1 {
             tiling.persistentBlocks = ImmaTiling.persistentBlocks(mTiles: tiling.mTiles, nTiles: tiling.nTiles, minBlocks: config.minBlocks)
         }
+        tiling.stagedOutput = config.stagedOutput == 1
         return tiling
     }
 
@@ -98,6 +99,7 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
             other.persistent = 1 - config.persistent
             sharedBytes = min(sharedBytes, Self.tiling(geometry, other).sharedBytes)
         }
+        // (staged_output, fixed later, only adds: its first candidate, 0, is the smaller.)
         if sharedBytes > arch.maxDynamicSharedBytesPerBlock {
             guard report(.sharedMemory(bytes: sharedBytes, limit: arch.maxDynamicSharedBytesPerBlock)) else { return }
         }
@@ -132,9 +134,15 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
         }
         // persistent (knob 11): whole output tiles, so no split-K; its resident weights are in the shared
         // memory counted above.
-        guard fixed >= 11, config.persistent == 1 else { return }
-        if config.splitK != 1 {
+        guard fixed >= 11 else { return }
+        if config.persistent == 1, config.splitK != 1 {
             guard report(.persistentSplit(config.splitK)) else { return }
+        }
+        // staged_output (knob 12): one contiguous row segment per output pixel, which a grouped GEMM's
+        // columns are not.
+        guard fixed >= 12, config.stagedOutput == 1 else { return }
+        if geometry.isGrouped {
+            guard report(.stagedGrouped(groups: geometry.groups)) else { return }
         }
     }
 
@@ -188,6 +196,7 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
                 + "grid within \(arch.maxGridDimensions)",
             "min_blocks above 1 only where that many blocks' estimated registers and shared memory (plus 1 KiB each) fit one SM",
             "persistent 1 only without split-K, its resident weights (every k-tile of a channel tile) within the shared memory above",
+            "staged_output 1 only for ungrouped GEMMs, its 2 x block_m x block_n staging bytes within the shared memory above",
         ] + (packs ? ["group_pack one of \(groupPacks): divisors P of the \(geometry.workload.groups) groups whose GEMM of P x C/G "
             + "channels the copies can read, up to 256 channels; the rules above then read that GEMM"] : [])
     }
@@ -226,7 +235,7 @@ struct ImmaWgmmaConv3DConstraints: ConfigConstraints {
         for k in 0..<min(fixed, v.count) { v[k] = values[k][classes[k]] }
         return ImmaWgmmaConv3DConfig(
             blockM: v[0], blockN: v[1], blockK: v[3], warpgroups: v[2], stages: v[5], wgmmaInFlight: v[6], splitK: v[7],
-            inputVectorBytes: v[4], rasterGroup: v[8], minBlocks: v[9], groupPack: v.count > 11 ? v[11] : rules.groupPacks[0],
-            persistent: v[10])
+            inputVectorBytes: v[4], rasterGroup: v[8], minBlocks: v[9], groupPack: v.count > 12 ? v[12] : rules.groupPacks[0],
+            persistent: v[10], stagedOutput: v[11])
     }
 }

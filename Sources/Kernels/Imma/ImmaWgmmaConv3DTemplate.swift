@@ -26,12 +26,14 @@ public enum ImmaWgmmaConv3DTemplate {
     public static let rasterGroupValues = ImmaConv3DTemplate.rasterGroupValues
     public static let minBlocksValues = [1, 2, 3, 4]
     public static let persistentValues = [0, 1]
+    public static let stagedOutputValues = [0, 1]
 
     static let knobOrder: [(ImmaWgmmaConv3DConfig.CodingKeys, [Int])] = [
         (.blockM, blockMValues), (.blockN, blockNValues), (.warpgroups, warpgroupsValues), (.blockK, blockKValues),
         (.inputVectorBytes, inputVectorValues), (.stages, stagesValues), (.wgmmaInFlight, wgmmaInFlightValues),
         (.splitK, splitKValues),
         (.rasterGroup, rasterGroupValues), (.minBlocks, minBlocksValues), (.persistent, persistentValues),
+        (.stagedOutput, stagedOutputValues),
     ]
 
     /// The knobs of an ungrouped convolution's space; a grouped one adds `group_pack` (``knobs(for:on:)``).
