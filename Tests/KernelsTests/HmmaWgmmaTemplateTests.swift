@@ -53,6 +53,13 @@ final class HmmaWgmmaTemplateTests: XCTestCase {
         XCTAssertThrowsError(try HmmaWgmmaConv3DTemplate.render(workload: stem, config: wide, output: .float32(relu: false))) { error in
             XCTAssertTrue("\(error)".contains("a_vector 16 does not divide the input pitch of 8 bytes"), "\(error)")
         }
+        // The int8 template's persistent kernel and staged epilogue are not rendered here: the space excludes them.
+        let l2 = try XCTUnwrap(AnchorLayers.named("r3d.l2")).parameters
+        var persistent = try HmmaWgmmaConv3DTemplate.defaultConfig(for: l2, on: .sm90a)
+        XCTAssertEqual(persistent.persistent + persistent.stagedOutput, 0)
+        persistent.persistent = 1
+        XCTAssertEqual(try HmmaWgmmaConv3DTemplate.violations(of: persistent, for: l2, on: .sm90a), [.notRendered(knob: "persistent")])
+        XCTAssertThrowsError(try HmmaWgmmaConv3DTemplate.render(workload: l2, config: persistent, output: .float32(relu: false)))
     }
 
     func testRenderingMultipliesFp16IntoFloatAccumulators() throws {

@@ -42,7 +42,8 @@ public enum HmmaWgmmaConv3DTemplate {
         guard arch.computeCapability == 90, arch.archSpecific else {
             throw .unsupportedWorkload(template: name, reason: "\(arch) has no wgmma (sm_90a only)")
         }
-        return ImmaWgmmaConv3DRules(geometry: try ImmaConv3DGeometry(halfPrecision: workload), limits: ImmaLimits(arch: arch))
+        return ImmaWgmmaConv3DRules(
+            geometry: try ImmaConv3DGeometry(halfPrecision: workload), limits: ImmaLimits(arch: arch), persistentAndStaging: false)
     }
 
     /// The rules `config` breaks on `arch`; throws for a knob value outside its candidates.
@@ -75,6 +76,9 @@ public enum HmmaWgmmaConv3DTemplate {
         let tiling = ImmaWgmmaConv3DRules.tiling(geometry, config)
         func mismatch(_ reason: String) -> KernelsError { .configMismatch(template: name, reason: reason) }
         guard config.groupPack == 1 else { throw mismatch("group_pack \(config.groupPack): the fp16 template has no grouped convolutions") }
+        guard config.persistent == 0, config.stagedOutput == 0 else {
+            throw mismatch("persistent \(config.persistent), staged_output \(config.stagedOutput): the fp16 template renders neither; expected 0")
+        }
         guard config.blockM % (64 * config.warpgroups) == 0 else {
             throw mismatch("block_m \(config.blockM) does not split into 64-row tiles for \(config.warpgroups) warpgroups")
         }

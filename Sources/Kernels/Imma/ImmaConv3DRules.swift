@@ -132,6 +132,7 @@ public enum ImmaConv3DViolation: Hashable, Sendable, CustomStringConvertible {
     case groupPack(Int, candidates: [Int])
     case persistentSplit(Int)
     case stagedGrouped(groups: Int)
+    case notRendered(knob: String)
 
     public var description: String {
         switch self {
@@ -163,6 +164,8 @@ public enum ImmaConv3DViolation: Hashable, Sendable, CustomStringConvertible {
             return "grid extent \(extent) along \(axis) exceeds \(limit)"
         case let .occupancyRegisters(blocks, registers, budget):
             return "min_blocks \(blocks): an estimated \(registers) registers per thread exceed the \(budget) that \(blocks) resident blocks leave"
+        case let .notRendered(knob):
+            return "\(knob) 1 is not rendered by this template; expected 0"
         case let .stagedGrouped(groups):
             return "staged_output 1 stores whole rows of one GEMM: not for \(groups) grouped GEMMs"
         case let .persistentSplit(splits):

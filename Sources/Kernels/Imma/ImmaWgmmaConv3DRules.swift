@@ -10,16 +10,20 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
     let limits: ImmaLimits
     /// Whether the space has the `group_pack` knob: the convolution is grouped.
     let packs: Bool
+    /// Whether the kernel renders `persistent` and `staged_output` (the int8 template); the fp16 one
+    /// (``HmmaWgmmaConv3DTemplate``) has its own epilogue and neither: they must stay 0 there.
+    let persistentAndStaging: Bool
 
-    init(geometry: ImmaConv3DGeometry, limits: ImmaLimits) {
-        self.init(variants: [geometry], limits: limits, packs: geometry.workload.groups > 1)
+    init(geometry: ImmaConv3DGeometry, limits: ImmaLimits, persistentAndStaging: Bool = true) {
+        self.init(variants: [geometry], limits: limits, packs: geometry.workload.groups > 1, persistentAndStaging: persistentAndStaging)
     }
 
-    init(variants: [ImmaConv3DGeometry], limits: ImmaLimits, packs: Bool) {
+    init(variants: [ImmaConv3DGeometry], limits: ImmaLimits, packs: Bool, persistentAndStaging: Bool = true) {
         precondition(!variants.isEmpty, "at least one geometry")
         self.variants = variants
         self.limits = limits
         self.packs = packs
+        self.persistentAndStaging = persistentAndStaging
     }
 
     /// The first candidate's geometry: what the rules' descriptions quote.
@@ -135,12 +139,18 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
         // persistent (knob 11): whole output tiles, so no split-K; its resident weights are in the shared
         // memory counted above.
         guard fixed >= 11 else { return }
+        if config.persistent == 1, !persistentAndStaging {
+            guard report(.notRendered(knob: "persistent")) else { return }
+        }
         if config.persistent == 1, config.splitK != 1 {
             guard report(.persistentSplit(config.splitK)) else { return }
         }
         // staged_output (knob 12): one contiguous row segment per output pixel, which a grouped GEMM's
         // columns are not.
         guard fixed >= 12, config.stagedOutput == 1 else { return }
+        if !persistentAndStaging {
+            guard report(.notRendered(knob: "staged_output")) else { return }
+        }
         if geometry.isGrouped {
             guard report(.stagedGrouped(groups: geometry.groups)) else { return }
         }
