@@ -58,7 +58,7 @@ final class HmmaWgmmaTemplateTests: XCTestCase {
         var persistent = try HmmaWgmmaConv3DTemplate.defaultConfig(for: l2, on: .sm90a)
         XCTAssertEqual(persistent.persistent + persistent.stagedOutput, 0)
         persistent.persistent = 1
-        XCTAssertEqual(try HmmaWgmmaConv3DTemplate.violations(of: persistent, for: l2, on: .sm90a), [.notRendered(knob: "persistent")])
+        XCTAssertTrue(try HmmaWgmmaConv3DTemplate.violations(of: persistent, for: l2, on: .sm90a).contains(.notRendered(knob: "persistent")))
         XCTAssertThrowsError(try HmmaWgmmaConv3DTemplate.render(workload: l2, config: persistent, output: .float32(relu: false)))
     }
 
