@@ -8,7 +8,9 @@ import XCTest
 
 /// Compiles the halo template for sm_90a with NVRTC: the default configuration of every qualifying
 /// anchor layer and odd workload, and a uniform sample of each one's space, with a random output
-/// kind. Every kernel must compile without spilling (ptxas' report). Skipped without NVRTC.
+/// kind. Every kernel must compile without spilling and without ptxas serializing its `wgmma`s (its
+/// report names the reason, e.g. a register of an operation in flight used in between). Skipped without
+/// NVRTC.
 ///
 /// `Q3D_IMMA_HALO_SWEEP=n`: n sampled configurations per workload (default 8).
 final class ImmaHaloCompileSweepTests: XCTestCase {
@@ -34,16 +36,17 @@ final class ImmaHaloCompileSweepTests: XCTestCase {
             }
         }
         let cases = collected
-        let results = Mutex<[(index: Int, registers: Int?, spills: Int?, error: String?)]>([])
+        let results = Mutex<[(index: Int, registers: Int?, spills: Int?, serialized: String?, error: String?)]>([])
         DispatchQueue.concurrentPerform(iterations: cases.count) { i in
             let c = cases[i]
             do {
                 let kernel = try c.render()
                 let compiled = try NVRTC.compile(
                     source: kernel.text, name: kernel.name, arch: c.arch, options: ImmaCompileSweepTests.options)
-                results.withLock { $0.append((i, compiled.registers, compiled.spillBytes, nil)) }
+                let serialized = compiled.log.split(separator: "\n").first { $0.contains("wgmma") && $0.contains("serialized") }
+                results.withLock { $0.append((i, compiled.registers, compiled.spillBytes, serialized.map(String.init), nil)) }
             } catch {
-                results.withLock { $0.append((i, nil, nil, "\(error)")) }
+                results.withLock { $0.append((i, nil, nil, nil, "\(error)")) }
             }
         }
         let all = results.withLock { $0 }.sorted { $0.index < $1.index }
@@ -52,10 +55,11 @@ final class ImmaHaloCompileSweepTests: XCTestCase {
                 + "\(r.spills.map(String.init) ?? "?") bytes spilled")
         }
         print("imma_halo compile sweep: \(all.count) kernels, registers up to \(all.compactMap(\.registers).max() ?? 0)")
-        let failures = all.filter { $0.error != nil || $0.spills == nil || $0.spills != 0 }
+        let failures = all.filter { $0.error != nil || $0.spills == nil || $0.spills != 0 || $0.serialized != nil }
         XCTAssertTrue(failures.isEmpty, failures.prefix(5).map { r in
             let c = cases[r.index]
-            return "\(c.name) [\(c.config)] \(c.output): \(r.error ?? "\(r.spills.map(String.init) ?? "unknown") bytes spilled")"
+            return "\(c.name) [\(c.config)] \(c.output): "
+                + (r.error ?? r.serialized ?? "\(r.spills.map(String.init) ?? "unknown") bytes spilled")
         }.joined(separator: "\n\n"))
     }
 }

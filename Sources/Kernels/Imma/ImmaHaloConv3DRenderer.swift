@@ -117,6 +117,8 @@ struct ImmaHaloConv3DRenderer {
             // Shared memory: the weight ring (STAGES tiles of BN rows x CB bytes) at the 1024-byte aligned base, then
             // HALO_BUFFERS halos of HALO_PIXELS rows x CB bytes (two when the next channel block loads during this one).
             constexpr int W_BYTES = BN * CB, HALO_BYTES = HALO_PIXELS * CB, HALO_BUFFERS = \(plan.haloBuffers);
+            static_assert((HALO_BUFFERS == 2) == (C_BLOCKS > 1) && HALO_BUFFERS * HALO_BYTES + STAGES * W_BYTES + 1024 == \(plan.sharedBytes),
+                          "the launch's dynamic shared memory");
             // Weight tiles are loaded PREFETCH steps ahead; the next channel block's halo is copied in PORTIONS pieces
             // during the current block's first PORTIONS taps, so that it has landed when the last tap needs it.
             constexpr int PREFETCH = STAGES - 2, PORTIONS = TAPS - PREFETCH;
