@@ -131,32 +131,35 @@ public enum ImmaHaloConv3DTemplate {
         }
     }
 
-    /// A reasonably fast configuration, valid by construction: block_n the smallest candidate covering
-    /// K up to 224 (128 beyond), channel blocks of 64 bytes where they divide the pitch (else 32), two
-    /// warpgroups, four weight stages (three if four do not fit); among the boxes of 128 or 256 pixels,
-    /// the one whose blocks copy the fewest bytes in all (halos and weights, edge boxes' padding
-    /// included), preferring grids of at least one block per SM (132 on the H100).
+    /// A reasonably fast configuration, valid by construction: channel blocks of 64 bytes where they
+    /// divide the pitch (else 32), two warpgroups, four weight stages (three if four do not fit); block_n
+    /// the smallest candidate covering K up to 224 (128 beyond) or half of that; among those and the
+    /// boxes of 128 or 256 pixels, the one whose blocks copy the fewest bytes in all (halos and weights,
+    /// edge boxes' padding included), preferring grids of at least one block per SM (132 on the H100).
     public static func defaultConfig(for workload: Conv3DParameters, on arch: GPUArchitecture) throws(KernelsError) -> ImmaHaloConv3DConfig {
         let rules = try rules(for: workload, on: arch)
         let g = rules.geometry
-        let blockN = g.outputPitch > 224 ? 128 : (blockNValues.first { $0 >= g.outputPitch } ?? 128)
+        let widest = g.outputPitch > 224 ? 128 : (blockNValues.first { $0 >= g.outputPitch } ?? 128)
+        let blockNs = [widest] + blockNValues.filter { $0 == widest / 2 }
         let channelBlock = g.inputPitch % 64 == 0 ? 64 : 32
         let multiprocessors = arch.multiprocessorCount ?? 132
         var best: (key: [Int], config: ImmaHaloConv3DConfig)?
-        for tileZ in tileZValues {
-            for tileY in tileYValues {
-                for tileX in tileXValues where [128, 256].contains(tileZ * tileY * tileX) {
-                    for stages in [4, 3] {
-                        let config = ImmaHaloConv3DConfig(
-                            tileZ: tileZ, tileY: tileY, tileX: tileX, blockN: blockN, channelBlock: channelBlock, warpgroups: 2,
-                            stages: stages)
-                        guard rules.violations(of: config).isEmpty else { continue }
-                        let plan = ImmaHaloConv3DPlan(geometry: g, config: config)
-                        let bytes = plan.blocks * (plan.haloBytesPerBlock + plan.weightBytesPerBlock)
-                        let key = [plan.blocks >= multiprocessors ? 0 : 1, bytes]
-                        if let current = best, !key.lexicographicallyPrecedes(current.key) { break }
-                        best = (key, config)
-                        break
+        for blockN in blockNs {
+            for tileZ in tileZValues {
+                for tileY in tileYValues {
+                    for tileX in tileXValues where [128, 256].contains(tileZ * tileY * tileX) {
+                        for stages in [4, 3] {
+                            let config = ImmaHaloConv3DConfig(
+                                tileZ: tileZ, tileY: tileY, tileX: tileX, blockN: blockN, channelBlock: channelBlock,
+                                warpgroups: 2, stages: stages)
+                            guard rules.violations(of: config).isEmpty else { continue }
+                            let plan = ImmaHaloConv3DPlan(geometry: g, config: config)
+                            let bytes = plan.blocks * (plan.haloBytesPerBlock + plan.weightBytesPerBlock)
+                            let key = [plan.blocks >= multiprocessors ? 0 : 1, bytes]
+                            if let current = best, !key.lexicographicallyPrecedes(current.key) { break }
+                            best = (key, config)
+                            break
+                        }
                     }
                 }
             }
