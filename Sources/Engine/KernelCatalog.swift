@@ -135,6 +135,11 @@ public enum KernelCatalog {
                 try ImmaWgmmaConv3DTemplate.featureFunction(for: workload, on: arch, space: space),
                 try ImmaWgmmaConv3DTemplate.estimateFunction(for: workload, on: arch, space: space)
             )
+        case "imma_halo":
+            return (
+                try ImmaHaloConv3DTemplate.featureFunction(for: workload, on: arch, space: space),
+                try ImmaHaloConv3DTemplate.estimateFunction(for: workload, on: arch, space: space)
+            )
         default: return nil
         }
     }

@@ -139,4 +139,26 @@ final class ImmaHaloTemplateTests: XCTestCase {
         XCTAssertEqual(kernel.dynamicSharedBytes, 4 * 64 * 64 + 6 * 10 * 10 * 64 + 1024)
         XCTAssertEqual(kernel.parameters.map(\.role), [.input, .weight, .scale, .bias, .residual, .residualScale, .output])
     }
+
+    /// Every sampled point has one finite value per feature name; the default box of r3d.l1 reads each
+    /// halo pixel for 256 x 27 / 600 rows and taps.
+    func testFeaturesAreFiniteAndNameTheHaloReuse() throws {
+        var rng = SeededGenerator(seed: 0x4A1F)
+        for (name, workload) in Self.workloads {
+            let space = try ImmaHaloConv3DTemplate.space(for: workload, on: .sm90a)
+            let features = try ImmaHaloConv3DTemplate.featureFunction(for: workload, on: .sm90a, space: space)
+            let estimate = try ImmaHaloConv3DTemplate.estimateFunction(for: workload, on: .sm90a, space: space)
+            for point in space.sample(count: 10, using: &rng) {
+                let row = features(point)
+                XCTAssertEqual(row.count, ImmaHaloConv3DTemplate.featureNames.count, name)
+                XCTAssertTrue(row.allSatisfy(\.isFinite), "\(name): \(row)")
+                XCTAssertTrue(estimate(point) > 0 && estimate(point).isFinite, name)
+            }
+        }
+        let l1 = try XCTUnwrap(AnchorLayers.named("r3d.l1")).parameters
+        let row = try ImmaHaloConv3DTemplate.features(
+            of: try ImmaHaloConv3DTemplate.defaultConfig(for: l1, on: .sm90a), for: l1, on: .sm90a)
+        let reuse = try XCTUnwrap(ImmaHaloConv3DTemplate.featureNames.firstIndex(of: "halo_reuse"))
+        XCTAssertEqual(row[reuse], 256.0 * 27 / 600, accuracy: 1e-9)
+    }
 }
