@@ -6,7 +6,8 @@ import Tensors
 /// The implementations of conv3d, each with its conditions and priority.
 ///
 /// Priorities of the standard registry: int8 depthwise convolutions run on their own template (`dw`),
-/// other int8 ones on wgmma tensor cores (sm_90a), then mma.sync tensor cores (sm_80+), then dp4a
+/// other int8 ones on wgmma tensor cores (sm_90a; the halo-reuse template, for stride-1 convolutions,
+/// ranks below the implicit GEMM), then mma.sync tensor cores (sm_80+), then dp4a
 /// (sm_61+), then the fast CPU path. float32 runs on fp16 tensor cores (`hmma_wgmma` on sm_90a, else
 /// `hmma` on sm_80+: fp16 operands, fp32 accumulation, so not exact) where there is a GPU, else on the
 /// CPU. The reference is exact
@@ -33,6 +34,8 @@ public struct Conv3DRegistry: Sendable {
     public static let standard = Conv3DRegistry([
         template("dw", layout: .ndhwc, priority: 500, minimum: 61),
         template("imma_wgmma", layout: .ndhwc, priority: 400, archSpecific: 90),
+        // Below imma_wgmma until timings say otherwise: a tuning log that measured it faster picks it.
+        template("imma_halo", layout: .ndhwc, priority: 350, archSpecific: 90),
         template("imma", layout: .ndhwc, priority: 300, minimum: 80),
         template("dp4a", layout: .ncdhwc(block: 4), priority: 200, minimum: 61),
         template("hmma_wgmma", layout: .ndhwc, priority: 160, archSpecific: 90, dtypes: [.float32], isExact: false),

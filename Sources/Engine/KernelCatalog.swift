@@ -16,7 +16,7 @@ public struct KernelSelection: Sendable {
 /// Q3D's CUDA conv3d templates by their CLI names, and how a config is picked for one of them.
 public enum KernelCatalog {
     /// Template names accepted by `--impl`.
-    public static let names = ["dp4a", "imma", "imma_wgmma", "dw", "hmma", "hmma_wgmma"]
+    public static let names = ["dp4a", "imma", "imma_wgmma", "imma_halo", "dw", "hmma", "hmma_wgmma"]
 
     /// The name and version of the template behind `impl` (what a tuning record keys on), or nil.
     public static func template(impl: String) -> (name: String, version: Int)? {
@@ -24,6 +24,7 @@ public enum KernelCatalog {
         case "dp4a": return (Dp4aConv3DTemplate.name, Dp4aConv3DTemplate.version)
         case "imma": return (ImmaConv3DTemplate.name, ImmaConv3DTemplate.version)
         case "imma_wgmma": return (ImmaWgmmaConv3DTemplate.name, ImmaWgmmaConv3DTemplate.version)
+        case "imma_halo": return (ImmaHaloConv3DTemplate.name, ImmaHaloConv3DTemplate.version)
         default: return nil
         }
     }
@@ -34,6 +35,7 @@ public enum KernelCatalog {
         case "dp4a": return try Dp4aConv3DTemplate.space(for: workload, on: arch)
         case "imma": return try ImmaConv3DTemplate.space(for: workload, on: arch)
         case "imma_wgmma": return try ImmaWgmmaConv3DTemplate.space(for: workload, on: arch)
+        case "imma_halo": return try ImmaHaloConv3DTemplate.space(for: workload, on: arch)
         case "dw": return try DepthwiseConv3DTemplate.space(for: workload, on: arch)
         case "hmma": return try HmmaConv3DTemplate.space(for: workload, on: arch)
         case "hmma_wgmma": return try HmmaWgmmaConv3DTemplate.space(for: workload, on: arch)
@@ -59,6 +61,11 @@ public enum KernelCatalog {
             let config = try space.config(at: point, as: ImmaWgmmaConv3DConfig.self)
             return try selection(
                 impl, ImmaWgmmaConv3DTemplate.render(workload: workload, config: config, output: output), config,
+                configSource)
+        case "imma_halo":
+            let config = try space.config(at: point, as: ImmaHaloConv3DConfig.self)
+            return try selection(
+                impl, ImmaHaloConv3DTemplate.render(workload: workload, config: config, output: output), config,
                 configSource)
         case "dw":
             let config = try space.config(at: point, as: DepthwiseConv3DConfig.self)
@@ -115,6 +122,7 @@ public enum KernelCatalog {
         case "dp4a": return try space.point(of: Dp4aConv3DTemplate.defaultConfig(for: workload, on: arch))
         case "imma": return try space.point(of: ImmaConv3DTemplate.defaultConfig(for: workload, on: arch))
         case "imma_wgmma": return try space.point(of: ImmaWgmmaConv3DTemplate.defaultConfig(for: workload, on: arch))
+        case "imma_halo": return try space.point(of: ImmaHaloConv3DTemplate.defaultConfig(for: workload, on: arch))
         case "dw": return try space.point(of: DepthwiseConv3DTemplate.defaultConfig(for: workload, on: arch))
         case "hmma": return try space.point(of: HmmaConv3DTemplate.defaultConfig(for: workload, on: arch))
         case "hmma_wgmma": return try space.point(of: HmmaWgmmaConv3DTemplate.defaultConfig(for: workload, on: arch))
@@ -139,6 +147,11 @@ public enum KernelCatalog {
                 try HmmaWgmmaConv3DTemplate.featureFunction(for: workload, on: arch, space: space),
                 try HmmaWgmmaConv3DTemplate.estimateFunction(for: workload, on: arch, space: space)
             )
+        case "imma_halo":
+            return (
+                try ImmaHaloConv3DTemplate.featureFunction(for: workload, on: arch, space: space),
+                try ImmaHaloConv3DTemplate.estimateFunction(for: workload, on: arch, space: space)
+            )
         default: return nil
         }
     }
@@ -152,6 +165,7 @@ public enum KernelCatalog {
         case "dp4a": data = try encoder.encode(try space.config(at: point, as: Dp4aConv3DConfig.self))
         case "imma": data = try encoder.encode(try space.config(at: point, as: ImmaConv3DConfig.self))
         case "imma_wgmma": data = try encoder.encode(try space.config(at: point, as: ImmaWgmmaConv3DConfig.self))
+        case "imma_halo": data = try encoder.encode(try space.config(at: point, as: ImmaHaloConv3DConfig.self))
         case "dw": data = try encoder.encode(try space.config(at: point, as: DepthwiseConv3DConfig.self))
         case "hmma": data = try encoder.encode(try space.config(at: point, as: ImmaConv3DConfig.self))
         case "hmma_wgmma": data = try encoder.encode(try space.config(at: point, as: ImmaWgmmaConv3DConfig.self))
@@ -179,6 +193,10 @@ public enum KernelCatalog {
             case "imma_wgmma":
                 let config = try JSONDecoder().decode(ImmaWgmmaConv3DConfig.self, from: data)
                 try ImmaWgmmaConv3DTemplate.validate(config, for: workload, on: arch)
+                return try space.point(of: config)
+            case "imma_halo":
+                let config = try JSONDecoder().decode(ImmaHaloConv3DConfig.self, from: data)
+                try ImmaHaloConv3DTemplate.validate(config, for: workload, on: arch)
                 return try space.point(of: config)
             case "dw":
                 let config = try JSONDecoder().decode(DepthwiseConv3DConfig.self, from: data)

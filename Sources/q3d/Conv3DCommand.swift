@@ -24,7 +24,7 @@ struct Conv3DCommand: ParsableCommand {
     @Option(help: "cpu, cuda, or auto (cuda when a GPU and NVRTC are there, else cpu).")
     var device: DeviceChoice = .auto
 
-    @Option(help: "auto (the registry's choice; see `reason` in --json), reference, fast (CPU), dp4a, imma, imma_wgmma, dw (depthwise), hmma and hmma_wgmma (float, fp16 tensor cores; hmma_wgmma on sm_90a) (CUDA).")
+    @Option(help: "auto (the registry's choice; see `reason` in --json), reference, fast (CPU), dp4a, imma, imma_wgmma, imma_halo (stride 1, sm_90a), dw (depthwise), hmma and hmma_wgmma (float, fp16 tensor cores; hmma_wgmma on sm_90a) (CUDA).")
     var impl: String = "auto"
 
     @Option(help: "A tuning log (q3d tune --log): use the fastest config it holds for this workload that is valid on this GPU. Repeat it to merge logs (from several machines, say).")

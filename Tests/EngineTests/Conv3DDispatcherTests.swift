@@ -123,6 +123,24 @@ final class Conv3DDispatcherTests: XCTestCase {
         XCTAssertEqual(float.impl, "winograd")
     }
 
+    /// The halo template ranks below imma_wgmma (auto keeps choosing the implicit GEMM until a tuning log
+    /// says otherwise), runs stride-1 layers when named, and is rejected with its reason elsewhere.
+    func testTheHaloTemplateRunsWhenNamedOnly() throws {
+        let auto = try dispatcher(.sm90a).choose(impl: "auto", query: query())
+        XCTAssertEqual(auto.impl, "imma_wgmma")
+        let halo = try dispatcher(.sm90a).choose(impl: "imma_halo", query: query())
+        XCTAssertEqual(halo.impl, "imma_halo")
+        XCTAssertEqual(halo.configSource, "default")
+        XCTAssertTrue(halo.config?.contains("\"tile_x\":8") ?? false, "\(halo.config ?? "nil")")
+        let stem = AnchorLayers.named("r3d.stem", batch: 1)!.parameters
+        XCTAssertThrowsError(try dispatcher(.sm90a).choose(impl: "imma_halo", query: query(stem))) {
+            XCTAssertTrue("\($0)".contains("stride 1x2x2"), "\($0)")
+        }
+        XCTAssertThrowsError(try dispatcher(.sm90).choose(impl: "imma_halo", query: query())) {
+            XCTAssertEqual("\($0)", "implementation 'imma_halo' cannot run this convolution: needs sm_90a; the GPU is sm_90")
+        }
+    }
+
     func testNamedImplementationsAndDevices() throws {
         XCTAssertThrowsError(try dispatcher(.sm80).choose(impl: "fast", query: query(device: .cuda))) {
             XCTAssertEqual("\($0)", "implementation 'fast' runs on the cpu, but --device cuda was asked for")
@@ -134,7 +152,7 @@ final class Conv3DDispatcherTests: XCTestCase {
             XCTAssertEqual("\($0)", "implementation 'imma_wgmma' cannot run this convolution: needs sm_90a; the GPU is sm_80")
         }
         XCTAssertThrowsError(try dispatcher(.sm80).choose(impl: "nope", query: query())) {
-            XCTAssertTrue("\($0)".hasPrefix("unknown implementation 'nope'; expected one of auto, dw, imma_wgmma, imma, dp4a"), "\($0)")
+            XCTAssertTrue("\($0)".hasPrefix("unknown implementation 'nope'; expected one of auto, dw, imma_wgmma, imma_halo, imma, dp4a"), "\($0)")
         }
         let dp4a = try dispatcher(.sm80).choose(impl: "dp4a", query: query())
         XCTAssertEqual(dp4a.reason, "asked for by name")

@@ -75,6 +75,9 @@ enum ImmaHostEmulation {
         struct Buffer { const uint8_t* begin; size_t bytes; const char* name; };
         // half: fp16 operands (k16) and float accumulators, kept as their bit patterns in d and d_in.
         struct WgmmaOp { unsigned long long a, b; int n; bool chained; int* d[128]; std::vector<int> d_in[128]; bool half = false; };
+        // A wgmma whose A comes from registers (q3d_wgmma_rs): each lane's four registers as issued, and where
+        // they live, to check that nothing overwrote them before the operation was waited for.
+        struct WgmmaRegisterA { uint32_t values[128][4]; const uint32_t* source[128]; };
         struct WarpGroup {
           int arrived = 0;
           long generation = 0;
@@ -83,6 +86,10 @@ enum ImmaHostEmulation {
           int* d[128];
           std::vector<WgmmaOp> open;
           std::vector<std::vector<WgmmaOp>> committed;
+          const uint32_t* a_registers[128];
+          // Register A of the operations issued by q3d_wgmma_rs, keyed by the WgmmaOp's position: the op's `a`
+          // descriptor is ~0 and `b` is as usual; register_a[i] belongs to the op whose `a` low bits are i.
+          std::vector<WgmmaRegisterA> register_a;
         };
 
         static Block* block = nullptr;
@@ -271,8 +278,42 @@ enum ImmaHostEmulation {
           }
         }
 
+        // The descriptor value that marks an operation's A as registers: no shared-memory descriptor has its
+        // top bits (swizzle mode 3) and base offset 7 together with a start address of all ones.
+        static const unsigned long long register_a_tag = 0xFFFE000000000000ull;
+        static void execute_register_a(const WgmmaOp& op) {
+          static int8_t A[64][32], B[256][32];
+          const WgmmaRegisterA& a = warpgroups[block->current / 128].register_a[op.a & 0xFFFFFFFFull];
+          for (int lane = 0; lane < 128; ++lane) {
+            const int w = lane / 32, g = (lane % 32) >> 2, t = lane & 3;
+            for (int i = 0; i < 4; ++i)
+              if (a.source[lane][i] != a.values[lane][i])
+                fail("wgmma: A register %d of thread %d changed while the operation reading it was in flight", i, lane);
+            for (int i = 0; i < 4; ++i) {
+              A[16 * w + g][4 * t + i] = byte_of(a.values[lane][0], i);
+              A[16 * w + g + 8][4 * t + i] = byte_of(a.values[lane][1], i);
+              A[16 * w + g][16 + 4 * t + i] = byte_of(a.values[lane][2], i);
+              A[16 * w + g + 8][16 + 4 * t + i] = byte_of(a.values[lane][3], i);
+            }
+          }
+          const uint8_t* smem = block->smem.data();
+          for (int n = 0; n < op.n; ++n)
+            for (int k = 0; k < 32; ++k) B[n][k] = (int8_t)smem[wgmma_address(op.b, n, k)];
+          for (int lane = 0; lane < 128; ++lane) {
+            const int w = lane / 32, g = (lane % 32) >> 2, t = lane & 3;
+            for (int j = 0; j < op.n / 8; ++j)
+              for (int r = 0; r < 4; ++r) {
+                const int row = 16 * w + g + 8 * (r / 2), col = 8 * j + 2 * t + (r % 2);
+                int sum = op.chained ? op.d[lane][4 * j + r] : op.d_in[lane][4 * j + r];
+                for (int k = 0; k < 32; ++k) sum += (int)A[row][k] * (int)B[col][k];
+                op.d[lane][4 * j + r] = sum;
+              }
+          }
+        }
+
         static void execute(const WgmmaOp& op) {
           if (op.half) return execute_half(op);
+          if ((op.a & ~0xFFFFFFFFull) == register_a_tag) return execute_register_a(op);
           static int8_t A[64][32], B[256][32];
           const uint8_t* smem = block->smem.data();
           for (int r = 0; r < 64; ++r)
@@ -506,6 +547,44 @@ enum ImmaHostEmulation {
         template <int NB>
         Q3D_DEVICE void q3d_wgmma(float (&d)[NB][4], unsigned long long desc_a, unsigned long long desc_b) {
           q3d_wgmma_issue<NB>(reinterpret_cast<int*>(&d[0][0]), desc_a, desc_b, true);
+        }
+
+        // wgmma with A from registers: as q3d_wgmma, but each lane's four registers are copied at issue (and their
+        // address kept, so that the wait that executes the operation fails if they changed since); A's fragment is,
+        // per warp w, the m16n8k32 A fragment of rows 16 w ..< 16 w + 16.
+        template <int NB>
+        Q3D_DEVICE void q3d_wgmma_rs(int (&d)[NB][4], const uint32_t (&a)[4], unsigned long long desc_b) {
+          using namespace q3d_emu;
+          group_collective(14, [&](WarpGroup& g, int lane) {
+            g.b[lane] = desc_b;
+            g.d[lane] = &d[0][0];
+            g.a_registers[lane] = a;
+          }, [](WarpGroup& g) {
+            WgmmaOp op;
+            WgmmaRegisterA registers;
+            op.a = register_a_tag | (unsigned long long)g.register_a.size();
+            op.b = g.b[0];
+            op.n = NB * 8;
+            op.chained = false;
+            for (const WgmmaOp& other : g.open) op.chained |= other.d[0] == g.d[0];
+            for (const std::vector<WgmmaOp>& group : g.committed)
+              for (const WgmmaOp& other : group) op.chained |= other.d[0] == g.d[0];
+            for (int lane = 0; lane < 128; ++lane) {
+              if (g.b[lane] != op.b) fail("wgmma: lanes 0 and %d disagree on the B descriptor", lane);
+              op.d[lane] = g.d[lane];
+              memcpy(registers.values[lane], g.a_registers[lane], 16);
+              registers.source[lane] = g.a_registers[lane];
+              if (!op.chained) {
+                op.d_in[lane].assign(g.d[lane], g.d[lane] + NB * 4);
+                for (int i = 0; i < NB * 4; ++i) g.d[lane][i] = 0x7B7B7B7B;
+              }
+            }
+            for (int n = 0; n < op.n; ++n)
+              for (int k = 0; k < 32; ++k)
+                if (unfenced[wgmma_address(op.b, n, k)]) fail("wgmma reads B row %d byte %d before its writer's fence.proxy.async", n, k);
+            g.register_a.push_back(registers);
+            g.open.push_back(std::move(op));
+          });
         }
 
         // A buffer of `bytes` bytes whose end (rounded up to 16) touches an inaccessible page.

@@ -66,7 +66,12 @@ extension ImmaKernelText {
     /// A grouped kernel's column n counts within its group: the channel is `group * GROUP_K + n`, and
     /// columns past GROUP_K are outside. With an even GROUP_K a pair never straddles two groups and
     /// starts on an even channel, as above; with an odd one each value is stored alone.
-    func epilogue() -> String {
+    ///
+    /// `pixel` is the C expression of a row's output pixel (its GEMM row m), in terms of the fragment's
+    /// tile row `frag_row0 + mi * FRAG_ROW_STEP + g + 8 * h`; it must be GEMM_M or more for rows that
+    /// store nothing. The default is the implicit GEMM's `m0 +` that row; the halo template maps a box
+    /// row to its pixel instead.
+    func epilogue(pixel: String = "m0 + frag_row0 + mi * FRAG_ROW_STEP + g + 8 * h") -> String {
         if tiling.stagedOutput, case let .int8(relu, residual) = output, !geometry.isGrouped {
             return stagedEpilogue(relu: relu, residual: residual)
         }
@@ -154,7 +159,7 @@ extension ImmaKernelText {
                 for (int mi = 0; mi < FRAG_ROWS; ++mi)
                   #pragma unroll
                   for (int h = 0; h < 2; ++h) {
-                    const int m = m0 + frag_row0 + mi * FRAG_ROW_STEP + g + 8 * h;
+                    const int m = \(pixel);
             \(body)      }
               }
 
