@@ -71,9 +71,45 @@ def geometry(name):
     }
 
 
-def analyse(row, sms):
-    g = geometry(row["workload"])
+def analyse_halo(row, sms):
+    """An imma_halo row: each block holds a tile_z x tile_y x tile_x output box and block_n filters; per
+    channel block it copies the box's halo (the box grown by the kernel minus one) once and streams the
+    weights of every tap, so the activations are read once per box and output-channel tile."""
+    name = row["workload"]
+    g = geometry(name)
+    n, c, k, dhw, kernel, stride, pad = LAYERS[name]
     cfg = json.loads(row["config"])
+    box = (cfg["tile_z"], cfg["tile_y"], cfg["tile_x"])
+    out = [(dhw[i] + 2 * pad[i] - kernel[i]) // stride[i] + 1 for i in range(3)]
+    boxes = n * math.prod(math.ceil(out[i] / box[i]) for i in range(3))
+    tiles = boxes * math.ceil(g["n"] / cfg["block_n"])
+    halo = math.prod(box[i] + kernel[i] - 1 for i in range(3))
+    cp = round_up(c, 4)
+    loads = tiles * (halo * cp + cfg["block_n"] * g["reduction"])
+    threads = 128 * cfg["warpgroups"]
+    regs = row.get("registers") or 255
+    found = re.search(r"(\d+) bytes of shared memory", row.get("detail") or "")
+    smem = int(found.group(1)) if found else None
+    warp_regs = round_up(regs * 32, 256)
+    limits = [REGS_PER_SM // (warp_regs * threads // 32), 2048 // threads, 32]
+    if smem:
+        limits.append(SMEM_PER_SM // (smem + 1024))
+    per_sm = min(limits)
+    ms = row["ms"]
+    return {
+        "layer": name, "ms": ms, "tops": g["flops"] / ms / 1e9, "config": cfg,
+        "l2_mb": loads / 1e6, "tbs": loads / ms / 1e9, "dram_mb": g["min_bytes"] / 1e6, "blocks": tiles,
+        "per_sm": per_sm, "waves": tiles / (sms * max(per_sm, 1)), "registers": regs, "threads": threads,
+        "smem_kb": (smem or 0) / 1024, "peak_ms": g["flops"] / PEAK_TOPS / 1e9,
+        "tile": f"box {box[0]}x{box[1]}x{box[2]} x {cfg['block_n']}, channels {cfg['channel_block']}, {cfg['stages']}",
+    }
+
+
+def analyse(row, sms):
+    cfg = json.loads(row["config"])
+    if "tile_z" in cfg:
+        return analyse_halo(row, sms)
+    g = geometry(row["workload"])
     bm, bn, bk = cfg["block_m"], cfg["block_n"], cfg["block_k"]
     threads = 128 * cfg["warpgroups"] if "warpgroups" in cfg else 32 * cfg["warps_m"] * cfg["warps_n"]
     split = cfg.get("split_k", 1)
@@ -93,6 +129,7 @@ def analyse(row, sms):
         "dram_mb": g["min_bytes"] / 1e6, "blocks": blocks, "per_sm": per_sm,
         "waves": blocks / (sms * max(per_sm, 1)), "registers": regs, "threads": threads, "smem_kb": smem / 1024,
         "peak_ms": g["flops"] / PEAK_TOPS / 1e9,
+        "tile": f"{bm}x{bn}x{bk}, {cfg['stages']}, {split}",
     }
 
 
@@ -109,7 +146,7 @@ def main():
                 torch_ms[layer["name"]] = layer["fp16cl"]["ms"]
     best = {}
     for path in args.rows:
-        impl = "imma_wgmma" if "wgmma" in path else "imma"
+        impl = "imma_halo" if "halo" in path else ("imma_wgmma" if "wgmma" in path else "imma")
         with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as f:
             for line in f:
                 row = json.loads(line)
@@ -133,7 +170,7 @@ def main():
                 if row["workload"] not in best or row["ms"] < best[row["workload"]][1]["ms"]:
                     best[row["workload"]] = (row.get("impl") or impl, row)
     print("| layer | impl | ms | x fp16cl | TOPS | peak ms | L2->SM MB | TB/s | blocks | blocks/SM | waves "
-          "| regs | smem KiB | tile (m x n x k, stages, split) |")
+          "| regs | smem KiB | tile (m x n x k, stages, split; or the halo box) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name in LAYERS:
         if name not in best:
@@ -144,8 +181,7 @@ def main():
         ratio = f"{torch_ms[name] / a['ms']:.2f}" if name in torch_ms else "-"
         print(f"| {name} | {impl} | {a['ms']:.4f} | {ratio} | {a['tops']:.0f} | {a['peak_ms']:.4f} "
               f"| {a['l2_mb']:.0f} | {a['tbs']:.1f} | {a['blocks']} | {a['per_sm']} | {a['waves']:.2f} "
-              f"| {a['registers']} | {a['smem_kb']:.0f} | {c['block_m']}x{c['block_n']}x{c['block_k']}, "
-              f"{c['stages']}, {c.get('split_k', 1)} |")
+              f"| {a['registers']} | {a['smem_kb']:.0f} | {a['tile']} |")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 # Build here first (no CUDA SDK needed) and carry the static binary:
 #   swift build -c release --static-swift-stdlib --product q3d && mkdir -p carry && cp .build/release/q3d carry/
 #   then on the GPU machine: bash Scripts/gpu_session.sh STEP...   (STEP: check, verify-IMPL,
-#   torch, bench-IMPL, candidates, tune-IMPL, where IMPL is dp4a, imma or imma_wgmma; tune-IMPL tunes $LAYER
+#   torch, bench-IMPL, candidates, tune-IMPL, where IMPL is dp4a, imma or imma_wgmma; verify-IMPL checks $CONFIGS
+#   configs on $WORKLOADS with outputs $VERIFY_OUT; tune-IMPL tunes $LAYER
 #   (default r3d.l1) for $TRIALS trials with $STRATEGY, then runs conv3d --impl auto on the log;
 #   tune-faults checks that a faulting and a hanging kernel fail only their own trials; tune-search-model and
 #   tune-search-random tune $LAYERS with the model-guided search ($TRIALS, default 200) and random search
@@ -30,7 +31,8 @@ for s in "$@"; do
     verify-*)
       impl=${s#verify-}
       step "$s"
-      $Q verify --impl "$impl" --configs "${CONFIGS:-100}" --rows "$OUT/verify_$impl.jsonl" 2>&1 | tee -a "$LOG" ;;
+      timeout "${VERIFY_LIMIT:-480}" $Q verify --impl "$impl" --configs "${CONFIGS:-100}" --workloads "${WORKLOADS:-verify}" \
+        --out "${VERIFY_OUT:-both}" --rows "$OUT/verify_$impl.jsonl" 2>&1 | tee -a "$LOG" ;;
     torch)
       step torch
       python3 Scripts/bench_torch.py --out "$OUT/torch.json" --modes "${MODES:-fp16cl,fp16}" --depthwise --grouped 2>&1 | tee -a "$LOG" ;;
@@ -41,11 +43,13 @@ for s in "$@"; do
     candidates)
       # Hand-picked configs (bench/wgmma_candidates.txt: "layer config-json" per line), each verified and timed.
       step candidates
+      # Each run is bounded (CANDIDATE_LIMIT seconds, default 60) so one hanging kernel cannot eat the call.
+      rows="$OUT/candidates_${IMPL:-imma_wgmma}.jsonl"
       grep -v '^#' "${CANDIDATES:-bench/wgmma_candidates.txt}" | while read -r layer config; do
-        $Q conv3d --layer "$layer" --device cuda --impl "${IMPL:-imma_wgmma}" --out int8 --config "$config" \
-          --verify --bench --json >> "$OUT/candidates.jsonl" 2>> "$LOG" || echo "FAILED $layer $config" | tee -a "$LOG"
+        timeout "${CANDIDATE_LIMIT:-60}" $Q conv3d --layer "$layer" --device cuda --impl "${IMPL:-imma_wgmma}" --out int8 \
+          --config "$config" --verify --bench --json >> "$rows" 2>> "$LOG" || echo "FAILED $layer $config" | tee -a "$LOG"
       done
-      echo "$(wc -l < "$OUT/candidates.jsonl") candidates timed" | tee -a "$LOG" ;;
+      echo "$(wc -l < "$rows") candidates timed" | tee -a "$LOG" ;;
     tune-faults)
       # Trial 2 runs a kernel that writes to an illegal address (the CUDA context dies), trial 3 one that
       # never ends: each must fail alone, and fresh workers must measure the rest.

@@ -51,7 +51,7 @@ final class HmmaWgmmaTemplateTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("16"), "\(error)")
         }
         XCTAssertThrowsError(try HmmaWgmmaConv3DTemplate.render(workload: stem, config: wide, output: .float32(relu: false))) { error in
-            XCTAssertTrue("\(error)".contains("a_vector 16 does not divide the input pitch of 8 bytes"), "\(error)")
+            XCTAssertTrue("\(error)".contains("a_vector 16 bytes does not divide the input channel pitch 8"), "\(error)")
         }
         // The int8 template's persistent kernel and staged epilogue are not rendered here: the space excludes them.
         let l2 = try XCTUnwrap(AnchorLayers.named("r3d.l2")).parameters

@@ -257,6 +257,28 @@ enum ImmaHostEmulation {
           return (float)h;
         }
 
+        // What every wgmma form does with its operands A (64 x K) and B (N x K): with g = lane / 4, t = lane % 4, the
+        // accumulator d[j][r] of lane `lane` (row 16 w + g + 8 (r / 2), column 8 j + 2 t + r % 2) adds the sum over k
+        // of A[row][k] B[col][k], in k order, in Acc (int or float, the 4-byte register's type). An operation issued
+        // while an earlier one on the same registers was in flight accumulates onto that one's result, which has been
+        // written by now (operations run in issue order).
+        template <typename Acc, typename T, int K>
+        static void accumulate(const WgmmaOp& op, const T (&A)[64][K], const T (&B)[256][K]) {
+          static_assert(sizeof(Acc) == 4, "one 32-bit register per accumulator");
+          for (int lane = 0; lane < 128; ++lane) {
+            const int w = lane / 32, g = (lane % 32) >> 2, t = lane & 3;
+            for (int j = 0; j < op.n / 8; ++j)
+              for (int r = 0; r < 4; ++r) {
+                const int row = 16 * w + g + 8 * (r / 2), col = 8 * j + 2 * t + (r % 2);
+                const int bits = op.chained ? op.d[lane][4 * j + r] : op.d_in[lane][4 * j + r];
+                Acc sum;
+                memcpy(&sum, &bits, 4);
+                for (int k = 0; k < K; ++k) sum += (Acc)A[row][k] * (Acc)B[col][k];
+                memcpy(&op.d[lane][4 * j + r], &sum, 4);
+              }
+          }
+        }
+
         // m64nNk16 f32.f16.f16: products of fp16 values are exact in float; the sum runs in k order.
         static void execute_half(const WgmmaOp& op) {
           static float A[64][16], B[256][16];
@@ -264,18 +286,7 @@ enum ImmaHostEmulation {
             for (int k = 0; k < 16; ++k) A[r][k] = wgmma_half(op.a, r, k);
           for (int n = 0; n < op.n; ++n)
             for (int k = 0; k < 16; ++k) B[n][k] = wgmma_half(op.b, n, k);
-          for (int lane = 0; lane < 128; ++lane) {
-            const int w = lane / 32, g = (lane % 32) >> 2, t = lane & 3;
-            for (int j = 0; j < op.n / 8; ++j)
-              for (int r = 0; r < 4; ++r) {
-                const int row = 16 * w + g + 8 * (r / 2), col = 8 * j + 2 * t + (r % 2);
-                const int bits = op.chained ? op.d[lane][4 * j + r] : op.d_in[lane][4 * j + r];
-                float sum;
-                memcpy(&sum, &bits, 4);
-                for (int k = 0; k < 16; ++k) sum += A[row][k] * B[col][k];
-                memcpy(&op.d[lane][4 * j + r], &sum, 4);
-              }
-          }
+          accumulate<float>(op, A, B);
         }
 
         // The descriptor value that marks an operation's A as registers: no shared-memory descriptor has its
@@ -299,16 +310,7 @@ enum ImmaHostEmulation {
           const uint8_t* smem = block->smem.data();
           for (int n = 0; n < op.n; ++n)
             for (int k = 0; k < 32; ++k) B[n][k] = (int8_t)smem[wgmma_address(op.b, n, k)];
-          for (int lane = 0; lane < 128; ++lane) {
-            const int w = lane / 32, g = (lane % 32) >> 2, t = lane & 3;
-            for (int j = 0; j < op.n / 8; ++j)
-              for (int r = 0; r < 4; ++r) {
-                const int row = 16 * w + g + 8 * (r / 2), col = 8 * j + 2 * t + (r % 2);
-                int sum = op.chained ? op.d[lane][4 * j + r] : op.d_in[lane][4 * j + r];
-                for (int k = 0; k < 32; ++k) sum += (int)A[row][k] * (int)B[col][k];
-                op.d[lane][4 * j + r] = sum;
-              }
-          }
+          accumulate<int>(op, A, B);
         }
 
         static void execute(const WgmmaOp& op) {
@@ -320,18 +322,7 @@ enum ImmaHostEmulation {
             for (int k = 0; k < 32; ++k) A[r][k] = (int8_t)smem[wgmma_address(op.a, r, k)];
           for (int n = 0; n < op.n; ++n)
             for (int k = 0; k < 32; ++k) B[n][k] = (int8_t)smem[wgmma_address(op.b, n, k)];
-          for (int lane = 0; lane < 128; ++lane) {
-            const int w = lane / 32, g = (lane % 32) >> 2, t = lane & 3;
-            for (int j = 0; j < op.n / 8; ++j)
-              for (int r = 0; r < 4; ++r) {
-                const int row = 16 * w + g + 8 * (r / 2), col = 8 * j + 2 * t + (r % 2);
-                // An operation issued while an earlier one on the same registers was in flight accumulates onto
-                // that one's result, which has been written by now (operations run in issue order).
-                int sum = op.chained ? op.d[lane][4 * j + r] : op.d_in[lane][4 * j + r];
-                for (int k = 0; k < 32; ++k) sum += (int)A[row][k] * (int)B[col][k];
-                op.d[lane][4 * j + r] = sum;
-              }
-          }
+          accumulate<int>(op, A, B);
         }
         }  // namespace q3d_emu
 

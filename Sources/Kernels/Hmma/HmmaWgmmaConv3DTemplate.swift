@@ -50,9 +50,7 @@ public enum HmmaWgmmaConv3DTemplate {
     public static func violations(
         of config: ImmaWgmmaConv3DConfig, for workload: Conv3DParameters, on arch: GPUArchitecture
     ) throws(KernelsError) -> [ImmaConv3DViolation] {
-        let rules = try rules(for: workload, on: arch)
-        try ImmaWgmmaConv3DTemplate.checkStructure(config)
-        return rules.violations(of: config)
+        try ImmaWgmmaConv3DTemplate.violations(of: config, rules: try rules(for: workload, on: arch))
     }
 
     /// Throws ``KernelsError/configInvalid(template:architecture:reasons:)`` naming every rule `config`
@@ -60,10 +58,7 @@ public enum HmmaWgmmaConv3DTemplate {
     public static func validate(
         _ config: ImmaWgmmaConv3DConfig, for workload: Conv3DParameters, on arch: GPUArchitecture
     ) throws(KernelsError) {
-        let found = try violations(of: config, for: workload, on: arch)
-        guard found.isEmpty else {
-            throw .configInvalid(template: name, architecture: arch.nvrtcArchitecture, reasons: found.map(\.description))
-        }
+        try ImmaWgmmaConv3DTemplate.validate(config, rules: try rules(for: workload, on: arch), template: name)
     }
 
     /// Renders the kernel, pure and deterministic; throws ``KernelsError/configMismatch(template:reason:)``
@@ -73,25 +68,12 @@ public enum HmmaWgmmaConv3DTemplate {
     ) throws(KernelsError) -> KernelSource {
         let geometry = try ImmaConv3DGeometry(halfPrecision: workload)
         try ImmaWgmmaConv3DTemplate.checkStructure(config)
-        let tiling = ImmaWgmmaConv3DRules.tiling(geometry, config)
         func mismatch(_ reason: String) -> KernelsError { .configMismatch(template: name, reason: reason) }
         guard config.groupPack == 1 else { throw mismatch("group_pack \(config.groupPack): the fp16 template has no grouped convolutions") }
         guard config.persistent == 0, config.stagedOutput == 0 else {
             throw mismatch("persistent \(config.persistent), staged_output \(config.stagedOutput): the fp16 template renders neither; expected 0")
         }
-        guard config.blockM % (64 * config.warpgroups) == 0 else {
-            throw mismatch("block_m \(config.blockM) does not split into 64-row tiles for \(config.warpgroups) warpgroups")
-        }
-        guard geometry.reductionChannels % config.inputVectorBytes == 0 else {
-            throw mismatch("a_vector \(config.inputVectorBytes) does not divide the input pitch of \(geometry.inputPitch) bytes")
-        }
-        guard config.splitK <= tiling.kTiles else { throw mismatch("split_k \(config.splitK) exceeds the \(tiling.kTiles) k-tiles") }
-        guard config.stages >= 2 + config.wgmmaInFlight else {
-            throw mismatch("\(config.stages) stages leave no stage to load into with \(config.wgmmaInFlight) wgmma group in flight")
-        }
-        guard tiling.workspaceElements <= Int(Int32.max) else {
-            throw mismatch("a split-K workspace of \(tiling.workspaceElements) floats is past 32-bit indexing")
-        }
+        let tiling = try ImmaWgmmaConv3DTemplate.renderableTiling(geometry, config, template: name, accumulators: "floats")
         return HmmaWgmmaConv3DRenderer(config: config, tiling: tiling, output: output).render()
     }
 

@@ -61,31 +61,19 @@ struct ImmaHaloConv3DRenderer {
     /// registers per thread, accumulating into `d[BN / 8][4]`.
     func wgmmaInstruction() -> String {
         let n = config.blockN
-        let registers = n / 2
-        let list = (0..<registers).map { "%\($0)" }.joined(separator: ", ")
-        let outputs = (0..<registers).map { "\"+r\"(d[\($0 / 4)][\($0 % 4)])" }
-        let a = (0..<4).map { "%\(registers + $0)" }.joined(separator: ", ")
-        var lines = [
+        let header = [
             "// d += A * B: A 64 x 32 from registers, B \(n) x 32 (K-major, at desc_b). A's fragment is, per warp w of the",
             "// warpgroup, the m16n8k32 A fragment of rows 16 w ..< 16 w + 16 (PTX ISA, \"Register Fragments and Shared Memory",
             "// Matrix Layouts\" of wgmma .s8): with g = lane / 4, t = lane % 4, a[0] row g, k 4t..4t+3; a[1] row g+8; a[2] row g,",
             "// k 16+4t..; a[3] row g+8, k 16+4t... d as in q3d_wgmma of the wgmma template. The registers of a must keep their",
             "// values until the operation has been waited for.",
             "Q3D_DEVICE void q3d_wgmma_rs(int (&d)[\(n / 8)][4], const uint32_t (&a)[4], unsigned long long desc_b) {",
-            "  const int scale_d = 1;",
-            "  asm volatile(",
-            "      \"{\\n.reg .pred p;\\nsetp.ne.b32 p, %\(registers + 5), 0;\\n\"",
-            "      \"wgmma.mma_async.sync.aligned.m64n\(n)k32.s32.s8.s8 {\(list)}, {\(a)}, %\(registers + 4), p;\\n}\\n\"",
         ]
-        var outputLines: [String] = []
-        for start in stride(from: 0, to: outputs.count, by: 8) {
-            outputLines.append("      " + outputs[start..<min(start + 8, outputs.count)].joined(separator: ", "))
-        }
-        lines.append("      : " + outputLines.joined(separator: ",\n").dropFirst(6))
-        lines.append("      : \"r\"(a[0]), \"r\"(a[1]), \"r\"(a[2]), \"r\"(a[3]), \"l\"(desc_b), \"r\"(scale_d)")
-        lines.append("      : \"memory\");")
-        lines.append("}")
-        return lines.joined(separator: "\n") + "\n"
+        let statement = WgmmaInstructionText.statement(
+            blockN: n, constraint: "+r", shape: "k32.s32.s8.s8",
+            inputs: (0..<4).map { "\"r\"(a[\($0)])" } + ["\"l\"(desc_b)"],
+            operands: { first in "{" + (0..<4).map { "%\(first + $0)" }.joined(separator: ", ") + "}, %\(first + 4)" })
+        return (header + statement + ["}"]).joined(separator: "\n") + "\n"
     }
 
     func constants() -> String {

@@ -153,26 +153,18 @@ struct ImmaHaloConv3DRules: Hashable, Sendable {
     }
 }
 
-/// The halo rules in the class form ``ConfigSpace`` counts with: each candidate its own class.
-struct ImmaHaloConv3DConstraints: ConfigConstraints {
-    let rules: ImmaHaloConv3DRules
-    let candidateClasses: [[Int]]
-    let values: [[Int]]
+/// The halo template's constraints: its rules on each prefix of the knobs.
+typealias ImmaHaloConv3DConstraints = PrefixRuleConstraints<ImmaHaloConv3DConfig>
 
+extension PrefixRuleConstraints where Config == ImmaHaloConv3DConfig {
     init(rules: ImmaHaloConv3DRules) {
-        self.rules = rules
-        values = ImmaHaloConv3DTemplate.knobOrder.map(\.1)
-        candidateClasses = values.map { Array($0.indices) }
-    }
-
-    func isValid(classes: [Int]) -> Bool { rules.passes(config(classes, fixed: classes.count), fixed: classes.count) }
-
-    func mayBeValid(classes: [Int], fixed: Int) -> Bool { rules.passes(config(classes, fixed: fixed), fixed: fixed) }
-
-    private func config(_ classes: [Int], fixed: Int) -> ImmaHaloConv3DConfig {
-        var v = values.map { $0[0] }
-        for k in 0..<min(fixed, v.count) { v[k] = values[k][classes[k]] }
-        return ImmaHaloConv3DConfig(
-            tileZ: v[0], tileY: v[1], tileX: v[2], blockN: v[3], channelBlock: v[5], warpgroups: v[4], stages: v[6], minBlocks: v[7])
+        self.init(
+            candidates: ImmaHaloConv3DTemplate.knobOrder.map(\.1),
+            build: { v in
+                ImmaHaloConv3DConfig(
+                    tileZ: v[0], tileY: v[1], tileX: v[2], blockN: v[3], channelBlock: v[5], warpgroups: v[4], stages: v[6],
+                    minBlocks: v[7])
+            },
+            passes: { rules.passes($0, fixed: $1) })
     }
 }

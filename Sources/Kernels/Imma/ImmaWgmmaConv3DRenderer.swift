@@ -64,33 +64,20 @@ struct ImmaWgmmaConv3DRenderer {
     /// the instruction spells out.
     func wgmmaInstruction() -> String {
         let n = config.blockN
-        let registers = n / 2
-        let list = (0..<registers).map { "%\($0)" }.joined(separator: ", ")
         let isFloat = accumulator == .f32
-        let constraint = isFloat ? "+f" : "+r"
-        let outputs = (0..<registers).map { "\"\(constraint)\"(d[\($0 / 4)][\($0 % 4)])" }
         // fp16 operands take immediate scales of A and B (1: not negated) and transposes (0: K-major).
         let (shape, operands, immediates) = isFloat ? ("k16.f32.f16.f16", " fp16", ", 1, 1, 0, 0") : ("k32.s32.s8.s8", "", "")
         let k = isFloat ? 16 : 32
-        var lines = [
+        let header = [
             "// d += A * B: A 64 x \(k)\(operands) (K-major, at desc_a), B \(n) x \(k) (K-major: column n of B is row n, at desc_b).",
             "// With g = lane / 4, t = lane % 4, d[j][r] is row 16 (warp % 4) + g + 8 (r / 2), column 8 j + 2 t + r % 2",
             "// of the 64 x \(n) tile. scale-d = 1: accumulate onto d.",
             "Q3D_DEVICE void q3d_wgmma(\(accumulator.type) (&d)[\(n / 8)][4], unsigned long long desc_a, unsigned long long desc_b) {",
-            "  const int scale_d = 1;",
-            "  asm volatile(",
-            "      \"{\\n.reg .pred p;\\nsetp.ne.b32 p, %\(registers + 2), 0;\\n\"",
-            "      \"wgmma.mma_async.sync.aligned.m64n\(n)\(shape) {\(list)}, %\(registers), %\(registers + 1), p\(immediates);\\n}\\n\"",
         ]
-        var outputLines: [String] = []
-        for start in stride(from: 0, to: outputs.count, by: 8) {
-            outputLines.append("      " + outputs[start..<min(start + 8, outputs.count)].joined(separator: ", "))
-        }
-        lines.append("      : " + outputLines.joined(separator: ",\n").dropFirst(6))
-        lines.append("      : \"l\"(desc_a), \"l\"(desc_b), \"r\"(scale_d)")
-        lines.append("      : \"memory\");")
-        lines.append("}")
-        return lines.joined(separator: "\n") + "\n"
+        let statement = WgmmaInstructionText.statement(
+            blockN: n, constraint: isFloat ? "+f" : "+r", shape: shape, inputs: ["\"l\"(desc_a)", "\"l\"(desc_b)"],
+            operands: { "%\($0), %\($0 + 1)" }, suffix: immediates)
+        return (header + statement + ["}"]).joined(separator: "\n") + "\n"
     }
 
     func warpgroupConstants() -> String {

@@ -212,40 +212,20 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
     }
 }
 
-/// The `wgmma` rules in the class form ``ConfigSpace`` counts with: each candidate its own class but
-/// `raster_group`'s, which no rule reads.
-struct ImmaWgmmaConv3DConstraints: ConfigConstraints {
-    let rules: ImmaWgmmaConv3DRules
-    let candidateClasses: [[Int]]
-    let values: [[Int]]
+/// The `wgmma` template's constraints: its rules on each prefix of the knobs (`raster_group` is free).
+typealias ImmaWgmmaConv3DConstraints = PrefixRuleConstraints<ImmaWgmmaConv3DConfig>
 
+extension PrefixRuleConstraints where Config == ImmaWgmmaConv3DConfig {
     init(rules: ImmaWgmmaConv3DRules) {
-        var classes: [[Int]] = []
-        var values: [[Int]] = []
-        for (key, candidates) in ImmaWgmmaConv3DTemplate.knobOrder(rules) {
-            if key == .rasterGroup {
-                classes.append(Array(repeating: 0, count: candidates.count))
-                values.append([candidates[0]])
-            } else {
-                classes.append(Array(candidates.indices))
-                values.append(candidates)
-            }
-        }
-        self.rules = rules
-        self.candidateClasses = classes
-        self.values = values
-    }
-
-    func isValid(classes: [Int]) -> Bool { rules.passes(config(classes, fixed: classes.count), fixed: classes.count) }
-
-    func mayBeValid(classes: [Int], fixed: Int) -> Bool { rules.passes(config(classes, fixed: fixed), fixed: fixed) }
-
-    private func config(_ classes: [Int], fixed: Int) -> ImmaWgmmaConv3DConfig {
-        var v = values.map { $0[0] }
-        for k in 0..<min(fixed, v.count) { v[k] = values[k][classes[k]] }
-        return ImmaWgmmaConv3DConfig(
-            blockM: v[0], blockN: v[1], blockK: v[3], warpgroups: v[2], stages: v[5], wgmmaInFlight: v[6], splitK: v[7],
-            inputVectorBytes: v[4], rasterGroup: v[8], minBlocks: v[9], groupPack: v.count > 12 ? v[12] : rules.groupPacks[0],
-            persistent: v[10], stagedOutput: v[11])
+        let order = ImmaWgmmaConv3DTemplate.knobOrder(rules)
+        self.init(
+            candidates: order.map(\.1), free: Set(order.indices.filter { order[$0].0 == .rasterGroup }),
+            build: { v in
+                ImmaWgmmaConv3DConfig(
+                    blockM: v[0], blockN: v[1], blockK: v[3], warpgroups: v[2], stages: v[5], wgmmaInFlight: v[6], splitK: v[7],
+                    inputVectorBytes: v[4], rasterGroup: v[8], minBlocks: v[9], groupPack: v.count > 12 ? v[12] : rules.groupPacks[0],
+                    persistent: v[10], stagedOutput: v[11])
+            },
+            passes: { rules.passes($0, fixed: $1) })
     }
 }

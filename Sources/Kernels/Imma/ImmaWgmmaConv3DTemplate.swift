@@ -102,17 +102,28 @@ public enum ImmaWgmmaConv3DTemplate {
     public static func violations(
         of config: ImmaWgmmaConv3DConfig, for workload: Conv3DParameters, on arch: GPUArchitecture
     ) throws(KernelsError) -> [ImmaConv3DViolation] {
-        let rules = try rules(for: workload, on: arch)
-        try checkStructure(config)
-        return rules.violations(of: config)
+        try violations(of: config, rules: try rules(for: workload, on: arch))
     }
 
     public static func validate(
         _ config: ImmaWgmmaConv3DConfig, for workload: Conv3DParameters, on arch: GPUArchitecture
     ) throws(KernelsError) {
-        let found = try violations(of: config, for: workload, on: arch)
+        try validate(config, rules: try rules(for: workload, on: arch), template: name)
+    }
+
+    /// The rules `config` breaks under `rules` (the int8 or the fp16 byte geometry); throws for a knob value
+    /// outside its candidates.
+    static func violations(of config: ImmaWgmmaConv3DConfig, rules: ImmaWgmmaConv3DRules) throws(KernelsError) -> [ImmaConv3DViolation] {
+        try checkStructure(config)
+        return rules.violations(of: config)
+    }
+
+    /// Throws ``KernelsError/configInvalid(template:architecture:reasons:)`` naming every rule `config` breaks
+    /// under `rules`, as template `template`.
+    static func validate(_ config: ImmaWgmmaConv3DConfig, rules: ImmaWgmmaConv3DRules, template: String) throws(KernelsError) {
+        let found = try violations(of: config, rules: rules)
         guard found.isEmpty else {
-            throw .configInvalid(template: name, architecture: arch.nvrtcArchitecture, reasons: found.map(\.description))
+            throw .configInvalid(template: template, architecture: rules.limits.arch.nvrtcArchitecture, reasons: found.map(\.description))
         }
     }
 
@@ -125,8 +136,19 @@ public enum ImmaWgmmaConv3DTemplate {
     ) throws(KernelsError) -> KernelSource {
         try checkStructure(config)
         let geometry = try ImmaConv3DGeometry(workload, groupPack: config.groupPack)
+        let tiling = try renderableTiling(geometry, config, template: name, accumulators: "int32 values")
+        return ImmaWgmmaConv3DRenderer(config: config, tiling: tiling, output: output).render()
+    }
+
+    /// The tiling of `config` over `geometry` once the checks both `wgmma` templates make before rendering
+    /// pass: 64-row tiles per warpgroup, an activation copy width that divides the reduction channels, no
+    /// more split-K slices than k-tiles, a stage to load into, and a split-K workspace (of `accumulators`)
+    /// within 32-bit indexing. Throws ``KernelsError/configMismatch(template:reason:)`` as `template`.
+    static func renderableTiling(
+        _ geometry: ImmaConv3DGeometry, _ config: ImmaWgmmaConv3DConfig, template: String, accumulators: String
+    ) throws(KernelsError) -> ImmaTiling {
         let tiling = ImmaWgmmaConv3DRules.tiling(geometry, config)
-        func mismatch(_ reason: String) -> KernelsError { .configMismatch(template: name, reason: reason) }
+        func mismatch(_ reason: String) -> KernelsError { .configMismatch(template: template, reason: reason) }
         guard config.blockM % (64 * config.warpgroups) == 0 else {
             throw mismatch("block_m \(config.blockM) does not split into 64-row tiles for \(config.warpgroups) warpgroups")
         }
@@ -138,9 +160,9 @@ public enum ImmaWgmmaConv3DTemplate {
             throw mismatch("\(config.stages) stages leave no stage to load into with \(config.wgmmaInFlight) wgmma group in flight")
         }
         guard tiling.workspaceElements <= Int(Int32.max) else {
-            throw mismatch("a split-K workspace of \(tiling.workspaceElements) int32 values is past 32-bit indexing")
+            throw mismatch("a split-K workspace of \(tiling.workspaceElements) \(accumulators) is past 32-bit indexing")
         }
-        return ImmaWgmmaConv3DRenderer(config: config, tiling: tiling, output: output).render()
+        return tiling
     }
 
     static func checkStructure(_ config: ImmaWgmmaConv3DConfig) throws(KernelsError) {
