@@ -140,10 +140,13 @@ def main():
     ap.add_argument("--sms", type=int, default=132)
     args = ap.parse_args()
     torch_ms = {}
+    ceiling = None
     if args.torch:
         with open(args.torch) as f:
-            for layer in json.load(f)["layers"]:
-                torch_ms[layer["name"]] = layer["fp16cl"]["ms"]
+            measured = json.load(f)
+        for layer in measured["layers"]:
+            torch_ms[layer["name"]] = layer["fp16cl"]["ms"]
+        ceiling = (measured.get("int8_matmul_ceiling") or {}).get("tops")
     best = {}
     for path in args.rows:
         impl = "imma_halo" if "halo" in path else ("imma_wgmma" if "wgmma" in path else "imma")
@@ -169,9 +172,11 @@ def main():
                     continue
                 if row["workload"] not in best or row["ms"] < best[row["workload"]][1]["ms"]:
                     best[row["workload"]] = (row.get("impl") or impl, row)
-    print("| layer | impl | ms | x fp16cl | TOPS | peak ms | L2->SM MB | TB/s | blocks | blocks/SM | waves "
+    if ceiling:
+        print(f"int8 ceiling of the run (torch._int_mm): {ceiling:.0f} TOPS\n")
+    print("| layer | impl | ms | x fp16cl | TOPS | of ceiling | peak ms | L2->SM MB | TB/s | blocks | blocks/SM | waves "
           "| regs | smem KiB | tile (m x n x k, stages, split; or the halo box) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name in LAYERS:
         if name not in best:
             continue
@@ -179,7 +184,8 @@ def main():
         a = analyse(row, args.sms)
         c = a["config"]
         ratio = f"{torch_ms[name] / a['ms']:.2f}" if name in torch_ms else "-"
-        print(f"| {name} | {impl} | {a['ms']:.4f} | {ratio} | {a['tops']:.0f} | {a['peak_ms']:.4f} "
+        share = f"{a['tops'] / ceiling:.0%}" if ceiling else "-"
+        print(f"| {name} | {impl} | {a['ms']:.4f} | {ratio} | {a['tops']:.0f} | {share} | {a['peak_ms']:.4f} "
               f"| {a['l2_mb']:.0f} | {a['tbs']:.1f} | {a['blocks']} | {a['per_sm']} | {a['waves']:.2f} "
               f"| {a['registers']} | {a['smem_kb']:.0f} | {a['tile']} |")
 
