@@ -80,7 +80,7 @@ final class ImmaHaloTemplateTests: XCTestCase {
         }
         let l1 = try XCTUnwrap(AnchorLayers.named("r3d.l1")).parameters
         let config = try ImmaHaloConv3DTemplate.defaultConfig(for: l1, on: .sm90a)
-        XCTAssertEqual(config, ImmaHaloConv3DConfig(tileZ: 4, tileY: 8, tileX: 8, blockN: 64, channelBlock: 64, warpgroups: 2, stages: 4))
+        XCTAssertEqual(config, ImmaHaloConv3DConfig(tileZ: 4, tileY: 8, tileX: 8, blockN: 64, channelBlock: 64, warpgroups: 1, stages: 4))
         // A block copies its 6x10x10 halo once and 27 weight tiles: 149 KB instead of 256 x 27 x 64 + 27 x 64 x 64.
         let plan = ImmaHaloConv3DPlan(geometry: try ImmaConv3DGeometry(l1), config: config)
         XCTAssertEqual(plan.haloBytesPerBlock, 6 * 10 * 10 * 64)

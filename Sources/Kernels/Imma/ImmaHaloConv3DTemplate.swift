@@ -132,7 +132,10 @@ public enum ImmaHaloConv3DTemplate {
     }
 
     /// A reasonably fast configuration, valid by construction: channel blocks of 64 bytes where they
-    /// divide the pitch (else 32), two warpgroups, four weight stages (three if four do not fit); block_n
+    /// divide the pitch (else 32), one warpgroup for block_n up to 64 and two beyond (the tuning logs of
+    /// 2026-12-05, H100 and H200: with 64 filters the best one-warpgroup config of r3d.l1, unet.64 and
+    /// r2p1d.t ran 13–21% faster than the best two-warpgroup one, with 128 two were faster), four weight
+    /// stages (three if four do not fit); block_n
     /// the smallest candidate covering K up to 224 (128 beyond) or half of that; among those and the
     /// boxes of 128 or 256 pixels, the one whose blocks copy the fewest bytes in all (halos and weights,
     /// edge boxes' padding included), preferring grids of at least one block per SM (132 on the H100).
@@ -151,7 +154,7 @@ public enum ImmaHaloConv3DTemplate {
                         for stages in [4, 3] {
                             let config = ImmaHaloConv3DConfig(
                                 tileZ: tileZ, tileY: tileY, tileX: tileX, blockN: blockN, channelBlock: channelBlock,
-                                warpgroups: 2, stages: stages)
+                                warpgroups: blockN <= 64 ? 1 : 2, stages: stages)
                             guard rules.violations(of: config).isEmpty else { continue }
                             let plan = ImmaHaloConv3DPlan(geometry: g, config: config)
                             let bytes = plan.blocks * (plan.haloBytesPerBlock + plan.weightBytesPerBlock)
