@@ -135,7 +135,8 @@ def analyse(row, sms):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("rows", nargs="+")
+    ap.add_argument("rows", nargs="*")
+    ap.add_argument("--peak", help="q3d peak --json lines of the same run: the measured wgmma ceiling")
     ap.add_argument("--torch", help="bench_torch.py JSON of the same run")
     ap.add_argument("--sms", type=int, default=132)
     args = ap.parse_args()
@@ -147,6 +148,20 @@ def main():
         for layer in measured["layers"]:
             torch_ms[layer["name"]] = layer["fp16cl"]["ms"]
         ceiling = (measured.get("int8_matmul_ceiling") or {}).get("tops")
+    wgmma_peak = None
+    if args.peak:
+        with open(args.peak) as f:
+            peaks = [json.loads(line) for line in f if line.strip().startswith("{")]
+        print("| wgmma | data | blocks | regs | ms | TOPS | SM MHz | MAC/SM/clk | check |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for p in peaks:
+            check = "exact" if p["mismatches"] + p["unwritten"] == 0 else f"{p['mismatches']} wrong, {p['unwritten']} unwritten"
+            print(f"| {p['kernel']} | {p['data']} | {p['blocks']} | {p['registers']} | {p['medianMilliseconds']:.3f} "
+                  f"| {p['tops']:.0f} | {p['clockMHz']:.0f} | {p['macsPerSMClock']:.0f} | {check} |")
+        exact = [p for p in peaks if p["copyRows"] == 0 and p["data"] == "random" and p["mismatches"] + p["unwritten"] == 0]
+        if exact:
+            wgmma_peak = max(p["tops"] for p in exact)
+            print(f"\nmeasured wgmma s8 ceiling (random operands, no copies): {wgmma_peak:.0f} TOPS\n")
     best = {}
     for path in args.rows:
         impl = "imma_halo" if "halo" in path else ("imma_wgmma" if "wgmma" in path else "imma")
@@ -172,6 +187,8 @@ def main():
                     continue
                 if row["workload"] not in best or row["ms"] < best[row["workload"]][1]["ms"]:
                     best[row["workload"]] = (row.get("impl") or impl, row)
+    if not best:
+        return
     if ceiling:
         print(f"int8 ceiling of the run (torch._int_mm): {ceiling:.0f} TOPS\n")
     print("| layer | impl | ms | x fp16cl | TOPS | of ceiling | peak ms | L2->SM MB | TB/s | blocks | blocks/SM | waves "
@@ -185,6 +202,8 @@ def main():
         c = a["config"]
         ratio = f"{torch_ms[name] / a['ms']:.2f}" if name in torch_ms else "-"
         share = f"{a['tops'] / ceiling:.0%}" if ceiling else "-"
+        if wgmma_peak:
+            share += f" ({a['tops'] / wgmma_peak:.0%} of wgmma)"
         print(f"| {name} | {impl} | {a['ms']:.4f} | {ratio} | {a['tops']:.0f} | {share} | {a['peak_ms']:.4f} "
               f"| {a['l2_mb']:.0f} | {a['tbs']:.1f} | {a['blocks']} | {a['per_sm']} | {a['waves']:.2f} "
               f"| {a['registers']} | {a['smem_kb']:.0f} | {a['tile']} |")

@@ -3,7 +3,7 @@
 # Build here first (no CUDA SDK needed) and carry the static binary:
 #   swift build -c release --static-swift-stdlib --product q3d && mkdir -p carry && cp .build/release/q3d carry/
 #   then on the GPU machine: bash Scripts/gpu_session.sh STEP...   (STEP: check, verify-IMPL,
-#   torch, bench-IMPL, candidates, tune-IMPL, where IMPL is dp4a, imma or imma_wgmma; verify-IMPL checks $CONFIGS
+#   peak, torch, bench-IMPL, candidates, tune-IMPL, where IMPL is dp4a, imma or imma_wgmma; verify-IMPL checks $CONFIGS
 #   configs on $WORKLOADS with outputs $VERIFY_OUT; tune-IMPL tunes $LAYER
 #   (default r3d.l1) for $TRIALS trials with $STRATEGY, then runs conv3d --impl auto on the log;
 #   tune-faults checks that a faulting and a hanging kernel fail only their own trials; tune-search-model and
@@ -33,6 +33,18 @@ for s in "$@"; do
       step "$s"
       timeout "${VERIFY_LIMIT:-480}" $Q verify --impl "$impl" --configs "${CONFIGS:-100}" --workloads "${WORKLOADS:-verify}" \
         --out "${VERIFY_OUT:-both}" --rows "$OUT/verify_$impl.jsonl" 2>&1 | tee -a "$LOG" ;;
+    peak)
+      # The int8 wgmma ceiling measured by q3d itself (operands in shared memory, results checked), with and
+      # without a pipeline's shared-memory writes, while nvidia-smi samples the clock, power and throttle reasons.
+      step peak
+      nvidia-smi --query-gpu=timestamp,clocks.sm,power.draw,temperature.gpu,clocks_event_reasons.active \
+        --format=csv -lms 200 > "$OUT/peak_smi.csv" 2>&1 &
+      smi=$!
+      $Q peak --n "${PEAK_N:-64,128,256}" --warpgroups "${PEAK_WARPGROUPS:-1,2,3}" --copy-rows "${PEAK_COPY_ROWS:-0,128,256,384}" \
+        --json > "$OUT/peak.jsonl" 2>> "$LOG"
+      $Q peak --n 128,256 --warpgroups 2 --zeros --json >> "$OUT/peak.jsonl" 2>> "$LOG"
+      kill $smi
+      python3 Scripts/bound_analysis.py --peak "$OUT/peak.jsonl" 2>&1 | tee -a "$LOG" ;;
     torch)
       step torch
       python3 Scripts/bench_torch.py --out "$OUT/torch.json" --modes "${MODES:-fp16cl,fp16}" --depthwise --grouped 2>&1 | tee -a "$LOG" ;;

@@ -13,7 +13,7 @@ struct Q3D: ParsableCommand {
         abstract: "int8 3D convolutional networks on NVIDIA GPUs, with a CPU path.",
         subcommands: [
             DemoCommand.self, QuantizeCommand.self, RunCommand.self, Conv3DCommand.self, CompileCommand.self,
-            VerifyCommand.self, BenchCommand.self, TuneCommand.self, DoctorCommand.self, TuneWorkerCommand.self,
+            VerifyCommand.self, BenchCommand.self, TuneCommand.self, PeakCommand.self, DoctorCommand.self, TuneWorkerCommand.self,
         ])
 
     /// Parses and runs a subcommand. Every error (bad flags, bad values, a failed load) prints its

@@ -111,6 +111,34 @@ final class ImmaEmulationTests: XCTestCase {
         })
     }
 
+    /// 192-row tiles: three warpgroups of one 64-row `wgmma` tile each, or one warpgroup of three, with
+    /// staged int8 output, split-K and the persistent walk — exact on the small twins of r3d.l2, r3d.l3
+    /// and i3d.pw (the layers whose waves they even out) and on the odd workload.
+    func testThreeWarpgroupTiles() throws {
+        func config(_ n: Int, _ k: Int, warpgroups: Int, stages: Int, split: Int = 1, staged: Int = 0, persistent: Int = 0,
+                    vector: Int = 16) -> ImmaWgmmaConv3DConfig {
+            ImmaWgmmaConv3DConfig(blockM: 192, blockN: n, blockK: k, warpgroups: warpgroups, stages: stages, wgmmaInFlight: 1,
+                                  splitK: split, inputVectorBytes: vector, persistent: persistent, stagedOutput: staged)
+        }
+        let cases: [(String, ImmaWgmmaConv3DConfig, OutputKind)] = [
+            ("r3d.l2", config(128, 128, warpgroups: 3, stages: 4, staged: 1), .int8(relu: true, residual: true)),
+            ("r3d.l2", config(128, 128, warpgroups: 3, stages: 3), .int32),
+            ("r3d.l3", config(64, 128, warpgroups: 3, stages: 4, staged: 1), .int8(relu: false, residual: false)),
+            ("r3d.l3", config(128, 64, warpgroups: 3, stages: 4, split: 2), .int8(relu: true, residual: true)),
+            ("i3d.pw", config(64, 64, warpgroups: 3, stages: 4, staged: 1, persistent: 1), .int8(relu: true, residual: true)),
+            ("i3d.pw", config(64, 64, warpgroups: 1, stages: 3), .int32),
+            ("odd", config(48, 32, warpgroups: 3, stages: 3, vector: 8), .int8(relu: true, residual: false)),
+            ("r3d.l1", config(64, 64, warpgroups: 3, stages: 4, staged: 1), .int8(relu: true, residual: true)),
+        ]
+        try Self.emulate(try cases.map { name, config, output in
+            let workload = Self.smallTwins.first { $0.name == name }!.workload
+            try ImmaWgmmaConv3DTemplate.validate(config, for: workload, on: .sm90a)
+            return (name, workload, config.json, output, { () throws -> KernelSource in
+                try ImmaWgmmaConv3DTemplate.render(workload: workload, config: config, output: output)
+            })
+        })
+    }
+
     /// Emulates the cases two at a time; every failure is reported with its workload, configuration,
     /// output kind and seed.
     static func emulate(_ cases: [(String, Conv3DParameters, ImmaConv3DConfig, OutputKind)]) throws {

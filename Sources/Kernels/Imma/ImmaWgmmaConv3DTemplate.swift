@@ -2,7 +2,7 @@ import ConvGeometry
 
 /// Int8 tensor-core conv3d for Hopper (sm_90a): the implicit GEMM, `cp.async` pipeline, split-K and
 /// epilogue of ``ImmaConv3DTemplate``, multiplied by `wgmma.mma_async.m64nNk32.s32.s8.s8` straight from
-/// the swizzled shared-memory stages (matrix descriptors, no `ldmatrix`), one or two warpgroups per block.
+/// the swizzled shared-memory stages (matrix descriptors, no `ldmatrix`), one to three warpgroups per block.
 ///
 /// ```swift
 /// let layer = AnchorLayers.named("r3d.l2")!.parameters
@@ -14,11 +14,14 @@ public enum ImmaWgmmaConv3DTemplate {
     public static let name = "imma_wgmma_conv3d_ndhwc"
     public static let version = 2
 
-    public static let blockMValues = [64, 128, 256]
+    /// 192 (three 64-row warpgroups, or three 64-row tiles for one) evens out the waves where 128-row tiles
+    /// leave SMs idle: r3d.l2's 50 176 rows are 392 tiles of 128 (1.48 waves at two blocks per SM) but 262
+    /// of 192 (1.98 at one).
+    public static let blockMValues = [64, 128, 192, 256]
     /// Multiples of 16 among the N that `wgmma` allows for 8-bit integers.
     public static let blockNValues = [16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224]
     public static let blockKValues = [32, 64, 128]
-    public static let warpgroupsValues = [1, 2]
+    public static let warpgroupsValues = [1, 2, 3]
     public static let stagesValues = [2, 3, 4, 5]
     public static let wgmmaInFlightValues = [0, 1]
     public static let splitKValues = ImmaConv3DTemplate.splitKValues
