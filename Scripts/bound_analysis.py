@@ -85,8 +85,16 @@ def analyse_halo(row, sms):
     tiles = boxes * math.ceil(g["n"] / cfg["block_n"])
     halo = math.prod(box[i] + kernel[i] - 1 for i in range(3))
     cp = round_up(c, 4)
-    loads = tiles * (halo * cp + cfg["block_n"] * g["reduction"])
     threads = 128 * cfg["warpgroups"]
+    resident = cfg.get("resident") == 1
+    if resident:
+        # Resident weights: a persistent grid (132 blocks per resident block per SM, whole n-tiles) copies its
+        # n-tile's weights once per block; each warpgroup walks boxes.
+        n_tiles = math.ceil(g["n"] / cfg["block_n"])
+        grid = n_tiles * min(math.ceil(boxes / cfg["warpgroups"]), max(1, 132 * cfg.get("min_blocks", 1) // n_tiles))
+        loads = tiles * halo * cp + grid * cfg["block_n"] * g["reduction"]
+    else:
+        loads = tiles * (halo * cp + cfg["block_n"] * g["reduction"])
     regs = row.get("registers") or 255
     found = re.search(r"(\d+) bytes of shared memory", row.get("detail") or "")
     smem = int(found.group(1)) if found else None
@@ -101,7 +109,8 @@ def analyse_halo(row, sms):
         "l2_mb": loads / 1e6, "tbs": loads / ms / 1e9, "dram_mb": g["min_bytes"] / 1e6, "blocks": tiles,
         "per_sm": per_sm, "waves": tiles / (sms * max(per_sm, 1)), "registers": regs, "threads": threads,
         "smem_kb": (smem or 0) / 1024, "peak_ms": g["flops"] / PEAK_TOPS / 1e9,
-        "tile": f"box {box[0]}x{box[1]}x{box[2]} x {cfg['block_n']}, channels {cfg['channel_block']}, {cfg['stages']}",
+        "tile": f"box {box[0]}x{box[1]}x{box[2]} x {cfg['block_n']}, channels {cfg['channel_block']}, "
+                + ("resident" if resident else f"{cfg['stages']}"),
     }
 
 

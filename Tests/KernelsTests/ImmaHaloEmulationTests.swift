@@ -86,6 +86,38 @@ final class ImmaHaloEmulationTests: XCTestCase {
         try Self.emulate(cases)
     }
 
+    /// Resident weights (each warpgroup walking boxes of its own, named barriers per warpgroup): on every twin
+    /// and odd workload, configurations drawn from the resident part of the space — several warpgroups,
+    /// so that boxes are shared out and warpgroups finish at different times — with a random output kind.
+    func testResidentWeightConfigurations() throws {
+        var rng = SeededGenerator(seed: 0x4E51)
+        var cases: [(String, Conv3DParameters, ImmaHaloConv3DConfig, OutputKind)] = []
+        var covered: [String] = []
+        for (name, workload) in Self.twins + Self.oddWorkloads {
+            let configs = try Self.residentConfigs(workload, count: 2, using: &rng)
+            if !configs.isEmpty { covered.append(name) }
+            for config in configs {
+                XCTAssertEqual(config.resident, 1)
+                let outputs = ImmaEmulationTests.outputs
+                cases.append((name, workload, config, outputs[Int.random(in: 0..<outputs.count, using: &rng)]))
+            }
+        }
+        // Every workload but r3d.l4, whose 512 x 3456 weight bytes per n-tile of 512 cannot stay in shared memory
+        // (nor can a narrower n-tile's with its halos).
+        XCTAssertEqual(covered, (Self.twins + Self.oddWorkloads).map(\.name).filter { $0 != "r3d.l4" })
+        try Self.emulate(cases)
+    }
+
+    /// Up to `count` valid resident configurations of `workload` with more than one warpgroup where there
+    /// are any, from a sample of its space.
+    static func residentConfigs(_ workload: Conv3DParameters, count: Int, using rng: inout SeededGenerator) throws -> [ImmaHaloConv3DConfig] {
+        let space = try ImmaHaloConv3DTemplate.space(for: workload, on: .sm90a)
+        let all = try space.sample(count: 400, using: &rng).map { try space.config(at: $0, as: ImmaHaloConv3DConfig.self) }
+        let resident = all.filter { $0.resident == 1 }
+        let several = resident.filter { $0.warpgroups > 1 }
+        return Array((several.isEmpty ? resident : several).prefix(count))
+    }
+
     /// The emulation's checks bite: letting two `wgmma` groups run (so that the next step's `ldmatrix`
     /// overwrites registers an operation in flight still reads) fails with the register check, and
     /// dropping the halo's swizzle from the fragment loads gives wrong sums.
@@ -107,6 +139,29 @@ final class ImmaHaloEmulationTests: XCTestCase {
         let unswizzled = try mutated("halo + q3d_swizzle(p, (2 * ks + lane_chunk) * 16)", "halo + p * CB + (2 * ks + lane_chunk) * 16")
         let outcome = try ImmaEmulationHarness.run(unswizzled, output: .int32, problem: problem)
         XCTAssertGreaterThan(outcome.mismatches, 0)
+    }
+
+    /// With resident weights, the wait that ends a channel block is what keeps the next halo's fragments
+    /// from being loaded before its copies land: without it the emulation reads poison. (The warpgroup
+    /// barrier after it, which makes the other warps' copies visible on the GPU, cannot be tested this
+    /// way: the emulation's warpgroup-collective `wgmma` already keeps a warpgroup's warps together.)
+    func testTheEmulationCatchesAnUnwaitedHalo() throws {
+        let (_, workload) = Self.oddWorkloads[3]  // c160: several channel blocks
+        var rng = SeededGenerator(seed: 0x4E52)
+        let config = try XCTUnwrap(Self.residentConfigs(workload, count: 1, using: &rng).first)
+        let kernel = try ImmaHaloConv3DTemplate.render(workload: workload, config: config, output: .int32)
+        let problem = try ImmaTestProblem(workload, seed: 9)
+        XCTAssertEqual(try ImmaEmulationHarness.run(kernel, output: .int32, problem: problem).mismatches, 0)
+        let wait = "q3d_cp_async_wait<0>();\n          q3d_warpgroup_barrier(1 + warpgroup);"
+        XCTAssertTrue(kernel.text.contains(wait))
+        var broken = kernel
+        broken.text = kernel.text.replacingOccurrences(of: wait, with: "q3d_warpgroup_barrier(1 + warpgroup);")
+        do {
+            let outcome = try ImmaEmulationHarness.run(broken, output: .int32, problem: problem)
+            XCTAssertGreaterThan(outcome.mismatches, 0, "\(config)")
+        } catch {
+            // An emulation error (a read of a copy that has not landed) is the check biting too.
+        }
     }
 
     static func emulate(_ cases: [(String, Conv3DParameters, ImmaHaloConv3DConfig, OutputKind)]) throws {

@@ -15,7 +15,7 @@ final class ImmaHaloTemplateTests: XCTestCase {
 
     func testSpacesExistOnlyOnSm90aForStrideOneUngroupedConvolutions() throws {
         let raw = ImmaHaloConv3DTemplate.knobs.map(\.candidateCount).reduce(1, *)
-        XCTAssertEqual(raw, 4 * 4 * 3 * 14 * 2 * 3 * 3 * 2)
+        XCTAssertEqual(raw, 4 * 4 * 3 * 14 * 4 * 3 * 3 * 2 * 2)
         for (name, workload) in Self.workloads {
             let space = try ImmaHaloConv3DTemplate.space(for: workload, on: .sm90a)
             XCTAssertEqual(space.rawSize, raw)
@@ -54,7 +54,7 @@ final class ImmaHaloTemplateTests: XCTestCase {
         for (name, workload) in Self.workloads {
             let space = try ImmaHaloConv3DTemplate.space(for: workload, on: .sm90a)
             var valid = 0
-            for _ in 0..<300 {
+            for _ in 0..<1000 {
                 let point = try space.point(atRawIndex: Int.random(in: 0..<space.rawSize, using: &rng))
                 let config = try space.config(at: point, as: ImmaHaloConv3DConfig.self)
                 let violations = try ImmaHaloConv3DTemplate.violations(of: config, for: workload, on: .sm90a)
@@ -118,6 +118,47 @@ final class ImmaHaloTemplateTests: XCTestCase {
         XCTAssertThrowsError(try ImmaHaloConv3DTemplate.validate(config, for: l1, on: .sm90a)) { error in
             XCTAssertTrue("\(error)".contains("tile_z 3 is not one of [1, 2, 4, 8]"), "\(error)")
         }
+    }
+
+    /// Resident weights: every step's weight tile and two halos per warpgroup in shared memory, a persistent
+    /// grid of 132 blocks per resident block and SM (at most one warpgroup per box), each warpgroup its own
+    /// box (so 64 pixels with two warpgroups is fine), stages pinned to the first candidate, and layers whose
+    /// weights cannot stay in shared memory refused by the shared-memory rule.
+    func testResidentWeightsKeepEveryTileAndWalkBoxesPerWarpgroup() throws {
+        let l1 = try XCTUnwrap(AnchorLayers.named("r3d.l1")).parameters
+        var config = ImmaHaloConv3DConfig(
+            tileZ: 4, tileY: 4, tileX: 8, blockN: 64, channelBlock: 64, warpgroups: 2, stages: 3, resident: 1)
+        XCTAssertEqual(try ImmaHaloConv3DTemplate.violations(of: config, for: l1, on: .sm90a), [])
+        XCTAssertEqual(config.json.hasSuffix("\"resident\": 1}"), true)
+        XCTAssertEqual(try JSONDecoder().decode(ImmaHaloConv3DConfig.self, from: Data(config.json.utf8)), config)
+        let kernel = try ImmaHaloConv3DTemplate.render(workload: l1, config: config, output: .int8(relu: true, residual: false))
+        // 27 taps x 64 filters x 64 bytes of weights, 4 halos of 6 x 6 x 10 pixels x 64 bytes, 1024 of alignment slack.
+        XCTAssertEqual(kernel.dynamicSharedBytes, 27 * 64 * 64 + 4 * 360 * 64 + 1024)
+        XCTAssertEqual(kernel.grid, LaunchDimensions(x: 132))
+        XCTAssertEqual(kernel.block, LaunchDimensions(x: 256))
+        XCTAssertTrue(kernel.text.contains("q3d_warpgroup_barrier(1 + warpgroup);"))
+        XCTAssertTrue(kernel.text.contains("GRID_BLOCKS = 132"))
+        XCTAssertFalse(kernel.text.contains("load_weights("), "no weight ring")
+        // A box per warpgroup: 64 pixels with two warpgroups, which the streamed kernel refuses.
+        config.tileZ = 2
+        XCTAssertEqual(try ImmaHaloConv3DTemplate.violations(of: config, for: l1, on: .sm90a), [])
+        config.resident = 0
+        XCTAssertEqual(try ImmaHaloConv3DTemplate.violations(of: config, for: l1, on: .sm90a), [.warpgroupRows(rows: 64, warpgroups: 2)])
+        config.resident = 1
+        config.stages = 4
+        XCTAssertEqual(try ImmaHaloConv3DTemplate.violations(of: config, for: l1, on: .sm90a), [.residentStages(stages: 4, expected: 3)])
+        XCTAssertTrue(ImmaHaloViolation.residentStages(stages: 4, expected: 3).description.contains("stages 4"))
+        // r3d.l2's 27 x 128 x 128 weight bytes (442 KB) cannot stay.
+        let l2 = try XCTUnwrap(AnchorLayers.named("r3d.l2")).parameters
+        config = ImmaHaloConv3DConfig(tileZ: 2, tileY: 4, tileX: 8, blockN: 128, channelBlock: 128, warpgroups: 1, stages: 3, resident: 1)
+        let violations = try ImmaHaloConv3DTemplate.violations(of: config, for: l2, on: .sm90a)
+        XCTAssertTrue(violations.contains { if case .sharedMemory = $0 { return true } else { return false } }, "\(violations)")
+        // The persistent grid never has more warpgroups than boxes: a twin with 8 boxes gets 4 blocks of two.
+        let small = try Conv3DParameters(
+            batch: 1, inputChannels: 16, outputChannels: 16, input: Extent3(4, 8, 16), kernel: Extent3(uniform: 3),
+            padding: .explicit(Padding3D(symmetric: Extent3(uniform: 1))))
+        config = ImmaHaloConv3DConfig(tileZ: 2, tileY: 4, tileX: 8, blockN: 16, channelBlock: 32, warpgroups: 2, stages: 3, resident: 1)
+        XCTAssertEqual(try ImmaHaloConv3DTemplate.render(workload: small, config: config, output: .int32).grid, LaunchDimensions(x: 4))
     }
 
     func testTheInstructionTheLaunchAndTheEpilogueFollowTheConfiguration() throws {

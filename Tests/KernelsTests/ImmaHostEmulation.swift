@@ -69,6 +69,9 @@ enum ImmaHostEmulation {
           ucontext_t scheduler;
           int barrier_arrived = 0;
           long barrier_generation = 0;
+          // Named barriers (bar.sync id, count): arrivals and generation per id.
+          int named_arrived[16] = {};
+          long named_generation[16] = {};
           Index index;
           std::function<void()> body;
         };
@@ -118,6 +121,7 @@ enum ImmaHostEmulation {
           b.threads.resize(threads);
           b.warps.assign((threads + 31) / 32, Warp());
           b.barrier_arrived = 0;
+          for (int id = 0; id < 16; ++id) b.named_arrived[id] = 0;
           warpgroups.assign(threads / 128, WarpGroup());
           unfenced.assign(smem_bytes, 0);
           for (Thread& t : b.threads) {
@@ -340,6 +344,27 @@ enum ImmaHostEmulation {
             switch_out(nullptr);
           } else {
             switch_out([generation] { return block->barrier_generation != generation; });
+          }
+        }
+        // bar.sync id, 128 from a warpgroup: the barrier completes when the warpgroup's live threads have arrived,
+        // and a thread of another warpgroup arriving at the same id is an error.
+        Q3D_DEVICE void q3d_warpgroup_barrier(int id) {
+          using namespace q3d_emu;
+          if (id <= 0 || id >= 16) fail("thread %d: named barrier %d outside 1..15", block->current, id);
+          static int owner[16];
+          const int group = block->current / 128;
+          if (block->named_arrived[id] == 0) owner[id] = group;
+          else if (owner[id] != group) fail("named barrier %d: warpgroups %d and %d arrive together", id, owner[id], group);
+          int live = 0;
+          const int end = std::min((int)block->threads.size(), 128 * (group + 1));
+          for (int i = 128 * group; i < end; ++i) live += block->threads[i].done ? 0 : 1;
+          const long generation = block->named_generation[id];
+          if (++block->named_arrived[id] == live) {
+            block->named_arrived[id] = 0;
+            block->named_generation[id]++;
+            switch_out(nullptr);
+          } else {
+            switch_out([generation, id] { return block->named_generation[id] != generation; });
           }
         }
         static void __threadfence() {}

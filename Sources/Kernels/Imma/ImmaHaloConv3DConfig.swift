@@ -28,8 +28,18 @@ public struct ImmaHaloConv3DConfig: Hashable, Codable, Sendable, CustomStringCon
     public var stages: Int
     /// Blocks the kernel asks to keep resident per SM (`__launch_bounds__(threads, minBlocks)`).
     public var minBlocks: Int
+    /// 1: resident weights — a persistent grid whose blocks copy their channel tile's weights (every
+    /// channel block and tap) into shared memory once; each warpgroup then walks boxes of its own
+    /// (`blockM` pixels per warpgroup) with a double-buffered halo, synchronizing only its own 128
+    /// threads once per channel block, and stores each box while the other warpgroups multiply. There
+    /// is no weight ring: `stages` is unused and must be its first candidate. 0: one block per box and
+    /// n-tile, weights streamed through the ring. Omitted from the JSON when 0.
+    public var resident: Int
 
-    public init(tileZ: Int, tileY: Int, tileX: Int, blockN: Int, channelBlock: Int, warpgroups: Int, stages: Int, minBlocks: Int = 1) {
+    public init(
+        tileZ: Int, tileY: Int, tileX: Int, blockN: Int, channelBlock: Int, warpgroups: Int, stages: Int, minBlocks: Int = 1,
+        resident: Int = 0
+    ) {
         self.tileZ = tileZ
         self.tileY = tileY
         self.tileX = tileX
@@ -38,30 +48,55 @@ public struct ImmaHaloConv3DConfig: Hashable, Codable, Sendable, CustomStringCon
         self.warpgroups = warpgroups
         self.stages = stages
         self.minBlocks = minBlocks
+        self.resident = resident
     }
 
-    /// GEMM rows of a block: the pixels of its box.
+    /// GEMM rows of a box: its pixels (a block's with streamed weights, a warpgroup's with resident ones).
     public var blockM: Int { tileZ * tileY * tileX }
     public var threads: Int { 128 * warpgroups }
-    /// Rows each warpgroup multiplies: `blockM / warpgroups`.
-    public var warpgroupM: Int { warpgroups > 0 ? blockM / warpgroups : 0 }
+    /// Rows each warpgroup multiplies: `blockM / warpgroups` of the block's box, or with resident
+    /// weights its own whole box.
+    public var warpgroupM: Int { resident == 1 ? blockM : (warpgroups > 0 ? blockM / warpgroups : 0) }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case tileZ = "tile_z", tileY = "tile_y", tileX = "tile_x", blockN = "block_n", channelBlock = "channel_block"
-        case warpgroups, stages, minBlocks = "min_blocks"
+        case warpgroups, stages, minBlocks = "min_blocks", resident
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            tileZ: try c.decode(Int.self, forKey: .tileZ), tileY: try c.decode(Int.self, forKey: .tileY),
+            tileX: try c.decode(Int.self, forKey: .tileX), blockN: try c.decode(Int.self, forKey: .blockN),
+            channelBlock: try c.decode(Int.self, forKey: .channelBlock), warpgroups: try c.decode(Int.self, forKey: .warpgroups),
+            stages: try c.decode(Int.self, forKey: .stages), minBlocks: try c.decode(Int.self, forKey: .minBlocks),
+            resident: try c.decodeIfPresent(Int.self, forKey: .resident) ?? 0)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        for (key, value) in pairs { try c.encode(value, forKey: key) }
+    }
+
+    /// The knobs in a fixed order, `resident` only when 1 (so that configs from before it read and
+    /// print as they did).
+    var pairs: [(CodingKeys, Int)] {
+        var pairs: [(CodingKeys, Int)] = [
+            (.tileZ, tileZ), (.tileY, tileY), (.tileX, tileX), (.blockN, blockN), (.channelBlock, channelBlock),
+            (.warpgroups, warpgroups), (.stages, stages), (.minBlocks, minBlocks),
+        ]
+        if resident != 0 { pairs.append((.resident, resident)) }
+        return pairs
     }
 
     public var description: String {
         "box \(tileZ)x\(tileY)x\(tileX) block_n \(blockN) channel_block \(channelBlock) warpgroups \(warpgroups) stages \(stages) min_blocks \(minBlocks)"
+            + (resident != 0 ? " resident" : "")
     }
 
     /// The configuration as one line of JSON in a fixed key order, as the rendered header records it.
     public var json: String {
-        let pairs: [(CodingKeys, Int)] = [
-            (.tileZ, tileZ), (.tileY, tileY), (.tileX, tileX), (.blockN, blockN), (.channelBlock, channelBlock),
-            (.warpgroups, warpgroups), (.stages, stages), (.minBlocks, minBlocks),
-        ]
-        return "{" + pairs.map { "\"\($0.rawValue)\": \($1)" }.joined(separator: ", ") + "}"
+        "{" + pairs.map { "\"\($0.rawValue)\": \($1)" }.joined(separator: ", ") + "}"
     }
 }
 
@@ -72,6 +107,7 @@ extension ImmaHaloConv3DConfig: TunableConfig {
             CodingKeys.tileX.rawValue: .choice(tileX), CodingKeys.blockN.rawValue: .choice(blockN),
             CodingKeys.channelBlock.rawValue: .choice(channelBlock), CodingKeys.warpgroups.rawValue: .choice(warpgroups),
             CodingKeys.stages.rawValue: .choice(stages), CodingKeys.minBlocks.rawValue: .choice(minBlocks),
+            CodingKeys.resident.rawValue: .choice(resident),
         ]
     }
 
@@ -80,6 +116,6 @@ extension ImmaHaloConv3DConfig: TunableConfig {
         self.init(
             tileZ: try choice(.tileZ), tileY: try choice(.tileY), tileX: try choice(.tileX), blockN: try choice(.blockN),
             channelBlock: try choice(.channelBlock), warpgroups: try choice(.warpgroups), stages: try choice(.stages),
-            minBlocks: try choice(.minBlocks))
+            minBlocks: try choice(.minBlocks), resident: values[CodingKeys.resident.rawValue] == nil ? 0 : try choice(.resident))
     }
 }

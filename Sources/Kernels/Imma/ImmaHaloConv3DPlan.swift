@@ -25,7 +25,16 @@ struct ImmaHaloConv3DPlan: Hashable, Sendable {
     var boxesX: Int { ImmaConv3DGeometry.ceilDiv(workload.output.width, config.tileX) }
     var boxes: Int { workload.batch * boxesZ * boxesY * boxesX }
     var nTiles: Int { ImmaConv3DGeometry.ceilDiv(geometry.outputPitch, config.blockN) }
-    var blocks: Int { boxes * nTiles }
+    /// Whether the weights stay in shared memory and each warpgroup walks boxes of its own.
+    var resident: Bool { config.resident == 1 }
+    /// Blocks of the grid: one per box and n-tile; with resident weights a persistent grid, a multiple
+    /// of the n-tiles (block b keeps n-tile b % nTiles) with `minBlocks` blocks per SM of an H100, at
+    /// most one warpgroup per box.
+    var blocks: Int {
+        guard resident else { return boxes * nTiles }
+        let perTile = ImmaConv3DGeometry.ceilDiv(boxes, config.warpgroups)
+        return nTiles * min(perTile, max(1, ImmaTiling.persistentMultiprocessors * config.minBlocks / nTiles))
+    }
 
     var taps: Int { geometry.taps }
     var channelBlocks: Int { ImmaConv3DGeometry.ceilDiv(geometry.inputPitch, config.channelBlock) }
@@ -42,11 +51,14 @@ struct ImmaHaloConv3DPlan: Hashable, Sendable {
     var vectorBytes: Int { ImmaConv3DGeometry.vectorWidths.reversed().first { geometry.inputPitch % $0 == 0 } ?? 4 }
 
     var haloBytes: Int { haloPixels * config.channelBlock }
-    /// Two halo buffers when there is a next channel block to load while the current one is multiplied.
-    var haloBuffers: Int { channelBlocks > 1 ? 2 : 1 }
+    /// Two halo buffers when there is a next channel block to load while the current one is multiplied;
+    /// with resident weights two per warpgroup (its next box's first channel block loads during its last).
+    var haloBuffers: Int { resident ? 2 * config.warpgroups : (channelBlocks > 1 ? 2 : 1) }
     var weightStageBytes: Int { config.blockN * config.channelBlock }
-    /// The weight ring (1024-byte aligned for wgmma's swizzle atoms, hence the slack) and the halo buffers.
-    var sharedBytes: Int { config.stages * weightStageBytes + haloBuffers * haloBytes + 1024 }
+    /// The weights in shared memory: the ring's stages, or with resident weights every step's tile.
+    var weightBytes: Int { (resident ? iterations : config.stages) * weightStageBytes }
+    /// The weights (1024-byte aligned for wgmma's swizzle atoms, hence the slack) and the halo buffers.
+    var sharedBytes: Int { weightBytes + haloBuffers * haloBytes + 1024 }
 
     /// 64-row `wgmma` tiles per warpgroup.
     var warpgroupTiles: Int { config.warpgroupM / 64 }
@@ -60,8 +72,14 @@ struct ImmaHaloConv3DPlan: Hashable, Sendable {
 
     /// Activation bytes a block copies (its halo, once per channel block) and weight bytes (one tile per
     /// step): what replaces the implicit GEMM's `blockM x taps x Cp` activation bytes.
+    /// With resident weights, per box: the weights are copied once per block, `blocks` times in all
+    /// (``weightBytesPerBlock`` spreads them over the boxes).
     var haloBytesPerBlock: Int { haloBytes * channelBlocks }
-    var weightBytesPerBlock: Int { weightStageBytes * iterations }
+    var weightBytesPerBlock: Int {
+        resident ? ImmaConv3DGeometry.ceilDiv(weightStageBytes * iterations * blocks, boxes * nTiles) : weightStageBytes * iterations
+    }
+    /// Boxes times n-tiles: the work items (blocks without resident weights).
+    var workItems: Int { boxes * nTiles }
 
     var grid: LaunchDimensions { LaunchDimensions(x: blocks) }
     var block: LaunchDimensions { LaunchDimensions(x: config.threads) }

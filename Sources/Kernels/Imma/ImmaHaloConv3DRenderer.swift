@@ -25,11 +25,16 @@ struct ImmaHaloConv3DRenderer {
         let name = text.kernelName(prefix: "imma_halo_conv3d")
         var source = header(parameters: parameters)
         source += "\n" + ImmaKernelText.prelude + "\n" + ImmaWgmmaConv3DRenderer.wgmmaPrelude + "\n" + wgmmaInstruction()
+        if plan.resident { source += "\n" + Self.warpgroupBarrier + "\n" }
         source += "\n" + ImmaKernelText.kernelMarker + "\n"
         source += constants() + "\n"
         source += text.signature(name: name, parameters: parameters, minBlocks: config.minBlocks)
-        source += blockSetup() + loaders() + mainLoop()
-        source += text.epilogue(pixel: "row_pixel(frag_row0 + mi * FRAG_ROW_STEP + g + 8 * h)") + "}\n"
+        let epilogue = text.epilogue(pixel: "row_pixel(frag_row0 + mi * FRAG_ROW_STEP + g + 8 * h)")
+        if plan.resident {
+            source += residentBlockSetup() + residentLoaders() + residentMainLoop(epilogue: epilogue) + "}\n"
+        } else {
+            source += blockSetup() + loaders() + mainLoop() + epilogue + "}\n"
+        }
         return KernelSource(
             template: ImmaHaloConv3DTemplate.name, templateVersion: ImmaHaloConv3DTemplate.version, name: name,
             text: source, grid: plan.grid, block: plan.block, dynamicSharedBytes: plan.sharedBytes, staticSharedBytes: 0,
@@ -102,20 +107,7 @@ struct ImmaHaloConv3DRenderer {
             constexpr int CB = \(config.channelBlock), C_BLOCKS = \(plan.channelBlocks), ITERS = C_BLOCKS * TAPS, KS = CB / 32;
             constexpr int VEC = \(plan.vectorBytes), THREADS = \(config.threads), STAGES = \(config.stages);  // cp.async width divides IN_PITCH
             static_assert(IN_PITCH % VEC == 0 && CB % VEC == 0, "copies never straddle two pixels or taps");
-            // Shared memory: the weight ring (STAGES tiles of BN rows x CB bytes) at the 1024-byte aligned base, then
-            // HALO_BUFFERS halos of HALO_PIXELS rows x CB bytes (two when the next channel block loads during this one).
-            constexpr int W_BYTES = BN * CB, HALO_BYTES = HALO_PIXELS * CB, HALO_BUFFERS = \(plan.haloBuffers);
-            static_assert((HALO_BUFFERS == 2) == (C_BLOCKS > 1) && HALO_BUFFERS * HALO_BYTES + STAGES * W_BYTES + 1024 == \(plan.sharedBytes),
-                          "the launch's dynamic shared memory");
-            // Weight tiles are loaded PREFETCH steps ahead; the next channel block's halo is copied in PORTIONS pieces
-            // during the current block's first PORTIONS taps, so that it has landed when the last tap needs it.
-            constexpr int PREFETCH = STAGES - 2, PORTIONS = TAPS - PREFETCH;
-            static_assert(PREFETCH >= 1 && (C_BLOCKS == 1 || PORTIONS >= 1), "pipeline");
-
-            // Warpgroups: warpgroup w multiplies rows w * WGM ..< (w + 1) * WGM of the box as MB tiles of 64 x BN.
-            constexpr int WARPGROUPS = \(config.warpgroups), WGM = BM / WARPGROUPS, MB = WGM / 64, NB = BN / 8;
-            static_assert(THREADS == 128 * WARPGROUPS && WGM % 64 == 0, "64-row wgmma tiles per warpgroup");
-            constexpr int FRAG_ROWS = MB, FRAG_COLS = NB, FRAG_ROW_STEP = 64;
+            \(plan.resident ? residentConstants() : ringConstants())constexpr int FRAG_ROWS = MB, FRAG_COLS = NB, FRAG_ROW_STEP = 64;
 
             // Rows of CB bytes (halo pixels, filters) are CHUNKS 16-byte chunks; the chunk index is XOR-ed with the row
             // bits above SWIZZLE_SHIFT, so that ldmatrix's 8 rows of one chunk fall in 8 bank groups, and so that the
@@ -136,6 +128,26 @@ struct ImmaHaloConv3DRenderer {
             }
 
             """
+    }
+
+    /// The shared-memory, pipeline and warpgroup constants of the kernel whose weights stream through a ring.
+    func ringConstants() -> String {
+        """
+        // Shared memory: the weight ring (STAGES tiles of BN rows x CB bytes) at the 1024-byte aligned base, then
+        // HALO_BUFFERS halos of HALO_PIXELS rows x CB bytes (two when the next channel block loads during this one).
+        constexpr int W_BYTES = BN * CB, HALO_BYTES = HALO_PIXELS * CB, HALO_BUFFERS = \(plan.haloBuffers);
+        static_assert((HALO_BUFFERS == 2) == (C_BLOCKS > 1) && HALO_BUFFERS * HALO_BYTES + STAGES * W_BYTES + 1024 == \(plan.sharedBytes),
+                      "the launch's dynamic shared memory");
+        // Weight tiles are loaded PREFETCH steps ahead; the next channel block's halo is copied in PORTIONS pieces
+        // during the current block's first PORTIONS taps, so that it has landed when the last tap needs it.
+        constexpr int PREFETCH = STAGES - 2, PORTIONS = TAPS - PREFETCH;
+        static_assert(PREFETCH >= 1 && (C_BLOCKS == 1 || PORTIONS >= 1), "pipeline");
+
+        // Warpgroups: warpgroup w multiplies rows w * WGM ..< (w + 1) * WGM of the box as MB tiles of 64 x BN.
+        constexpr int WARPGROUPS = \(config.warpgroups), WGM = BM / WARPGROUPS, MB = WGM / 64, NB = BN / 8;
+        static_assert(THREADS == 128 * WARPGROUPS && WGM % 64 == 0, "64-row wgmma tiles per warpgroup");
+
+        """
     }
 
     /// The block's box and n-tile (n-tiles of one box are neighbours in the grid, so that they share
@@ -173,19 +185,7 @@ struct ImmaHaloConv3DRenderer {
               const int8_t* image_input = input + image * (IN_D * IN_H * IN_W * IN_PITCH);
               auto load_halo = [&](int cb, int first, int last) {
                 const uint32_t halo = halo_base + (cb & 1) * HALO_BYTES;
-                for (int i = first; i < last; ++i) {
-                  const int q = tid + i * THREADS;
-                  if (q < HALO_PIECES) {
-                    const int pixel = q / PER_PIXEL, byte = (q - pixel * PER_PIXEL) * VEC;
-                    const int iz = z0 - PAD_D + pixel / (HX * HY), iy = y0 - PAD_H + (pixel / HX) % HY, ix = x0 - PAD_W + pixel % HX;
-                    const int channel = cb * CB + byte;
-                    const bool inside = (unsigned)iz < (unsigned)IN_D && (unsigned)iy < (unsigned)IN_H && (unsigned)ix < (unsigned)IN_W
-                        && channel < IN_PITCH;
-                    const int8_t* src = image_input + (inside ? ((iz * IN_H + iy) * IN_W + ix) * IN_PITCH + channel : 0);
-                    q3d_cp_async<VEC>(halo + q3d_swizzle(pixel, byte), src, inside ? VEC : 0);
-                  }
-                }
-              };
+            \(haloCopies(first: "first", last: "last", thread: "tid", threads: "THREADS", origin: ("z0", "y0", "x0"), input: "image_input"))  };
 
               // Weight loader: step s = (channel block, tap) is the BN x CB tile of filters n0.. at reduction bytes
               // tap * IN_PITCH + cb * CB..; this thread copies VEC bytes at byte w_byte of rows tid / W_PER_ROW + i * W_ROW_STEP.
@@ -208,6 +208,12 @@ struct ImmaHaloConv3DRenderer {
                 }
               };
 
+            """ + fragmentRows()
+    }
+
+    /// Each lane's `ldmatrix` row of its warp's 16-row slices, as a pixel of the halo.
+    func fragmentRows() -> String {
+        """
               // Fragments: lane l gives ldmatrix the address of row (l % 8) + 8 ((l / 8) % 2), 16-byte chunk l / 16 of
               // a k-step, of each of its warp's 16-row slices (one per 64-row tile mb): registers 0-3 are then the
               // m16n8k32 A fragment. a_pixel[mb] is that row's box pixel as a halo pixel (for the tap at the origin).
@@ -222,14 +228,38 @@ struct ImmaHaloConv3DRenderer {
             """
     }
 
+    /// The loop of `load_halo` over a thread's pieces i in [first, last) of channel block `cb` into `halo`:
+    /// piece q = thread + i * threads is VEC bytes of halo pixel q / PER_PIXEL of the box at `origin` (its
+    /// output z, y, x) in the image at `input`; padding, pixels past the input and channels past IN_PITCH
+    /// read nothing and leave zeros.
+    func haloCopies(first: String, last: String, thread: String, threads: String, origin: (String, String, String), input: String) -> String {
+        """
+            for (int i = \(first); i < \(last); ++i) {
+              const int q = \(thread) + i * \(threads);
+              if (q < HALO_PIECES) {
+                const int pixel = q / PER_PIXEL, byte = (q - pixel * PER_PIXEL) * VEC;
+                const int iz = \(origin.0) - PAD_D + pixel / (HX * HY), iy = \(origin.1) - PAD_H + (pixel / HX) % HY, ix = \(origin.2) - PAD_W + pixel % HX;
+                const int channel = cb * CB + byte;
+                const bool inside = (unsigned)iz < (unsigned)IN_D && (unsigned)iy < (unsigned)IN_H && (unsigned)ix < (unsigned)IN_W
+                    && channel < IN_PITCH;
+                const int8_t* src = \(input) + (inside ? ((iz * IN_H + iy) * IN_W + ix) * IN_PITCH + channel : 0);
+                q3d_cp_async<VEC>(halo + q3d_swizzle(pixel, byte), src, inside ? VEC : 0);
+              }
+            }
+
+        """
+    }
+
     /// Loads the A fragments of step `step` from its channel block's halo into `frag` (a named array,
     /// so that every index is a compile-time constant after unrolling), as a block indented by `indent`.
     func fragmentLoad(step: String, into frag: String, indent: Int) -> String {
+        // With resident weights the buffers alternate over the warpgroup's whole sequence of channel blocks.
+        let buffer = plan.resident ? "((box_buffer + cb) & 1)" : "(cb & 1)"
         let lines = [
             "{",
             "  const int cb = (\(step)) / TAPS, tap = (\(step)) - cb * TAPS;",
             "  const int shift = ((tap / (KER_W * KER_H)) * HY + (tap / KER_W) % KER_H) * HX + tap % KER_W;",
-            "  const uint32_t halo = halo_base + (cb & 1) * HALO_BYTES;",
+            "  const uint32_t halo = halo_base + \(buffer) * HALO_BYTES;",
             "  #pragma unroll",
             "  for (int ks = 0; ks < KS; ++ks)",
             "    #pragma unroll",
@@ -286,13 +316,7 @@ struct ImmaHaloConv3DRenderer {
     func mainLoop() -> String {
         """
               int acc[MB][NB][4];
-              #pragma unroll
-              for (int mb = 0; mb < MB; ++mb)
-                #pragma unroll
-                for (int j = 0; j < NB; ++j)
-                  #pragma unroll
-                  for (int r = 0; r < 4; ++r) acc[mb][j][r] = 0;
-              uint32_t frag0[KS][MB][4], frag1[KS][MB][4];
+            \(ImmaKernelText.eachAccumulator("acc[mb][j][r] = 0;", indent: 2))  uint32_t frag0[KS][MB][4], frag1[KS][MB][4];
 
               // Prologue: the first channel block's halo with step 0's weights, then steps 1 ..< PREFETCH; one commit group
               // per step (empty past the end) keeps the count uniform for cp.async.wait_group. Step 0's fragments are
@@ -313,13 +337,7 @@ struct ImmaHaloConv3DRenderer {
             \(step("it", current: "frag0", next: "frag1"))    if (it + 1 < ITERS)
             \(step("it + 1", current: "frag1", next: "frag0"))  }
               q3d_wgmma_wait<0>();
-              #pragma unroll
-              for (int mb = 0; mb < MB; ++mb)
-                #pragma unroll
-                for (int j = 0; j < NB; ++j)
-                  #pragma unroll
-                  for (int r = 0; r < 4; ++r) q3d_register_fence(acc[mb][j][r]);
-              q3d_cp_async_wait<0>();
+            \(ImmaKernelText.eachAccumulator("q3d_register_fence(acc[mb][j][r]);", indent: 2))  q3d_cp_async_wait<0>();
 
             """
     }

@@ -12,6 +12,7 @@ public enum ImmaHaloViolation: Hashable, Sendable, CustomStringConvertible {
     case gridDimension(extent: Int, limit: Int)
     case occupancyRegisters(blocks: Int, registers: Int, budget: Int)
     case occupancyShared(blocks: Int, bytes: Int, perSM: Int)
+    case residentStages(stages: Int, expected: Int)
 
     public var description: String {
         switch self {
@@ -40,6 +41,8 @@ public enum ImmaHaloViolation: Hashable, Sendable, CustomStringConvertible {
             return "min_blocks \(blocks): an estimated \(registers) registers per thread exceed the \(budget) that \(blocks) resident blocks leave"
         case let .occupancyShared(blocks, bytes, perSM):
             return "min_blocks \(blocks): \(blocks) blocks of \(bytes) bytes of shared memory (plus 1 KiB each) exceed the SM's \(perSM)"
+        case let .residentStages(stages, expected):
+            return "resident 1 keeps every weight tile in shared memory and has no ring for stages \(stages) to size; expected \(expected)"
         }
     }
 }
@@ -59,7 +62,9 @@ struct ImmaHaloConv3DRules: Hashable, Sendable {
     func check(_ config: ImmaHaloConv3DConfig, fixed: Int, _ report: (ImmaHaloViolation) -> Bool) {
         let plan = ImmaHaloConv3DPlan(geometry: geometry, config: config)
         let arch = limits.arch, out = geometry.workload.output
-        // Fixed order: tile_z, tile_y, tile_x, block_n, warpgroups, channel_block, stages, min_blocks.
+        // Fixed order: tile_z, tile_y, tile_x, block_n, warpgroups, channel_block, stages, min_blocks, resident; the
+        // rules before `resident` read it too (``passes(_:fixed:)`` tries both values until it is fixed).
+        let resident = config.resident == 1
         let tiles: [(String, Int, [Int], Int)] = [
             ("z", config.tileZ, ImmaHaloConv3DTemplate.tileZValues, out.depth),
             ("y", config.tileY, ImmaHaloConv3DTemplate.tileYValues, out.height),
@@ -79,7 +84,7 @@ struct ImmaHaloConv3DRules: Hashable, Sendable {
             guard report(.oversizedTile(axis: "N", tile: config.blockN, extent: geometry.outputPitch)) else { return }
         }
         guard fixed >= 5 else { return }
-        if config.blockM % (64 * config.warpgroups) != 0 {
+        if !resident, config.blockM % (64 * config.warpgroups) != 0 {
             guard report(.warpgroupRows(rows: config.blockM, warpgroups: config.warpgroups)) else { return }
         }
         if config.threads > arch.maxThreadsPerBlock {
@@ -100,20 +105,27 @@ struct ImmaHaloConv3DRules: Hashable, Sendable {
         if plan.sharedBytes > arch.maxDynamicSharedBytesPerBlock {
             guard report(.sharedMemory(bytes: plan.sharedBytes, limit: arch.maxDynamicSharedBytesPerBlock)) else { return }
         }
-        if plan.channelBlocks > 1, plan.haloPortions < 1 {
+        if !resident, plan.channelBlocks > 1, plan.haloPortions < 1 {
             guard report(.haloPipeline(stages: config.stages, taps: plan.taps)) else { return }
         }
         if plan.blocks > arch.maxGridDimensions.x {
             guard report(.gridDimension(extent: plan.blocks, limit: arch.maxGridDimensions.x)) else { return }
         }
-        guard fixed >= 8, config.minBlocks > 1 else { return }
-        let residentBudget = limits.registerBudget(threads: config.threads * config.minBlocks)
-        if plan.estimatedRegisters > residentBudget {
-            guard report(.occupancyRegisters(blocks: config.minBlocks, registers: plan.estimatedRegisters, budget: residentBudget)) else { return }
+        guard fixed >= 8 else { return }
+        if config.minBlocks > 1 {
+            let residentBudget = limits.registerBudget(threads: config.threads * config.minBlocks)
+            if plan.estimatedRegisters > residentBudget {
+                guard report(.occupancyRegisters(blocks: config.minBlocks, registers: plan.estimatedRegisters, budget: residentBudget)) else { return }
+            }
+            let perSM = arch.maxDynamicSharedBytesPerBlock + Self.reservedSharedBytesPerBlock
+            if config.minBlocks * (plan.sharedBytes + Self.reservedSharedBytesPerBlock) > perSM {
+                guard report(.occupancyShared(blocks: config.minBlocks, bytes: plan.sharedBytes, perSM: perSM)) else { return }
+            }
         }
-        let perSM = arch.maxDynamicSharedBytesPerBlock + Self.reservedSharedBytesPerBlock
-        if config.minBlocks * (plan.sharedBytes + Self.reservedSharedBytesPerBlock) > perSM {
-            guard report(.occupancyShared(blocks: config.minBlocks, bytes: plan.sharedBytes, perSM: perSM)) else { return }
+        guard fixed >= 9, resident else { return }
+        let firstStages = ImmaHaloConv3DTemplate.stagesValues[0]
+        if config.stages != firstStages {
+            guard report(.residentStages(stages: config.stages, expected: firstStages)) else { return }
         }
     }
 
@@ -127,6 +139,19 @@ struct ImmaHaloConv3DRules: Hashable, Sendable {
     }
 
     func passes(_ config: ImmaHaloConv3DConfig, fixed: Int) -> Bool {
+        let residentIndex = ImmaHaloConv3DTemplate.knobOrder.firstIndex { $0.0 == .resident } ?? 0
+        if fixed <= residentIndex {
+            // `resident` is not fixed yet: some value of it must pass.
+            return [0, 1].contains { value in
+                var candidate = config
+                candidate.resident = value
+                return passesOne(candidate, fixed: fixed)
+            }
+        }
+        return passesOne(config, fixed: fixed)
+    }
+
+    private func passesOne(_ config: ImmaHaloConv3DConfig, fixed: Int) -> Bool {
         var ok = true
         check(config, fixed: fixed) { _ in
             ok = false
@@ -140,7 +165,7 @@ struct ImmaHaloConv3DRules: Hashable, Sendable {
         return [
             "tile_z, tile_y, tile_x and block_n below twice the output's depth, height, width and channel pitch "
                 + "(\(geometry.workload.output), \(geometry.outputPitch)), or the smallest candidate",
-            "the box has 64, 128 or 256 pixels, split into 64-row wgmma tiles per warpgroup",
+            "the box has 64, 128 or 256 pixels, split into 64-row wgmma tiles per warpgroup (with resident weights, each warpgroup's own box)",
             "at most \(ImmaLimits.maxAccumulators) int32 accumulators per thread",
             "channel_block 32, or less than twice the input channel pitch \(geometry.inputPitch)",
             "estimated registers (accumulators, double-buffered A fragments) within the per-thread budget of __launch_bounds__(threads, 1)",
@@ -149,6 +174,8 @@ struct ImmaHaloConv3DRules: Hashable, Sendable {
             "with several channel blocks, at most taps + 1 stages (the next halo loads during the current block's taps); "
                 + "blocks within \(arch.maxGridDimensions.x)",
             "min_blocks above 1 only where that many blocks' estimated registers and shared memory (plus 1 KiB each) fit one SM",
+            "resident 1 (every weight tile in shared memory, two halos per warpgroup, within the shared memory above) only with "
+                + "stages at its first candidate",
         ]
     }
 }
@@ -163,7 +190,7 @@ extension PrefixRuleConstraints where Config == ImmaHaloConv3DConfig {
             build: { v in
                 ImmaHaloConv3DConfig(
                     tileZ: v[0], tileY: v[1], tileX: v[2], blockN: v[3], channelBlock: v[5], warpgroups: v[4], stages: v[6],
-                    minBlocks: v[7])
+                    minBlocks: v[7], resident: v[8])
             },
             passes: { rules.passes($0, fixed: $1) })
     }

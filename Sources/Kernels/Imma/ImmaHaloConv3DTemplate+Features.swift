@@ -59,16 +59,23 @@ extension ImmaHaloConv3DTemplate {
         let bySharedMemory = (arch.maxDynamicSharedBytesPerBlock + reserved) / (plan.sharedBytes + reserved)
         let byRegisters = max(config.minBlocks, arch.registersPerBlock / (config.threads * max(registers, 1)))
         let resident = max(1, min(bySharedMemory, 2048 / config.threads, byRegisters))
-        let blocks = Double(plan.blocks)
+        let blocks = Double(plan.blocks), items = Double(plan.workItems)
         let slots = multiprocessors * Double(resident)
-        let waves = (blocks / slots).rounded(.up)
+        var waves = (blocks / slots).rounded(.up)
+        var quantization = waves * slots / blocks
+        if plan.resident {
+            // A persistent grid: each warpgroup walks boxes; the quantization is in the rounds of boxes.
+            let walkers = blocks * Double(config.warpgroups)
+            waves = (items / walkers).rounded(.up)
+            quantization = waves * walkers / items
+        }
         let blockMACs = Double(config.blockM * config.blockN) * Double(plan.iterations * config.channelBlock)
-        let paddedMACs = blocks * blockMACs
-        // Every block copies its halo once per channel block and a weight tile per step (from L2), and
-        // writes its outputs once.
-        let globalBytes = blocks * Double(plan.haloBytesPerBlock + plan.weightBytesPerBlock) + Double(g.m * g.outputPitch)
+        let paddedMACs = items * blockMACs
+        // Every box copies its halo once per channel block and a weight tile per step (from L2; with resident
+        // weights, its share of its block's one copy), and writes its outputs once.
+        let globalBytes = items * Double(plan.haloBytesPerBlock + plan.weightBytesPerBlock) + Double(g.m * g.outputPitch)
         // H100 SXM: ~990 dense int8 tera-MACs; ~6 TB/s from L2 to the SMs, which these copies mostly hit.
-        let roofline = max(paddedMACs / 990e12, globalBytes / 6e12) * waves * slots / blocks
+        let roofline = max(paddedMACs / 990e12, globalBytes / 6e12) * quantization
         return [
             log2(blocks),
             Double(resident),

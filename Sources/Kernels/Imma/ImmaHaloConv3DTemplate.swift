@@ -15,6 +15,13 @@ import ConvGeometry
 /// taps x 64 = 442 KB) and 27 x 64 x 64 = 110.6 KB of weights, 149 KB in all against 553 KB, for the
 /// same 28.3 M multiply-adds (190 per byte instead of 51).
 ///
+/// With `resident` 1 the weights do not stream: a persistent grid's blocks copy every (channel block,
+/// tap) tile of their n-tile into shared memory once (r3d.l1: 110.6 KB), and each warpgroup walks
+/// boxes of its own — two halo buffers, the next one copying while the current one is multiplied, one
+/// named barrier of its 128 threads per channel block instead of a block-wide barrier per tap — so a
+/// warpgroup's epilogue overlaps the others' `wgmma`s. It fits the layers whose weights fit next to
+/// the halos (r3d.l1, unet.64, r2p1d.s and r2p1d.t; not r3d.l2's 442 KB).
+///
 /// Applies to ungrouped convolutions with stride and dilation 1 and a kernel of more than one tap, on
 /// any padding; the channel blocks cover the pitch Cp, the last one zero-padded (copies of 16, 8 or 4
 /// bytes, the widest dividing Cp). Same packed layouts, parameters and epilogue as the other imma
@@ -35,15 +42,17 @@ public enum ImmaHaloConv3DTemplate {
     public static let tileXValues = [4, 8, 16]
     /// Multiples of 16 among the N that `wgmma` allows for 8-bit integers.
     public static let blockNValues = ImmaWgmmaConv3DTemplate.blockNValues
-    public static let warpgroupsValues = [1, 2]
+    /// Three and four serve resident weights, where each warpgroup has a box of its own.
+    public static let warpgroupsValues = [1, 2, 3, 4]
     public static let channelBlockValues = [32, 64, 128]
     public static let stagesValues = [3, 4, 5]
     public static let minBlocksValues = [1, 2]
+    public static let residentValues = [0, 1]
 
     static let knobOrder: [(ImmaHaloConv3DConfig.CodingKeys, [Int])] = [
         (.tileZ, tileZValues), (.tileY, tileYValues), (.tileX, tileXValues), (.blockN, blockNValues),
         (.warpgroups, warpgroupsValues), (.channelBlock, channelBlockValues), (.stages, stagesValues),
-        (.minBlocks, minBlocksValues),
+        (.minBlocks, minBlocksValues), (.resident, residentValues),
     ]
 
     public static var knobs: [Knob] { knobOrder.map { .choice(name: $0.0.rawValue, values: $0.1) } }
@@ -112,10 +121,10 @@ public enum ImmaHaloConv3DTemplate {
         try checkStructure(config)
         let plan = ImmaHaloConv3DPlan(geometry: rules.geometry, config: config)
         func mismatch(_ reason: String) -> KernelsError { .configMismatch(template: name, reason: reason) }
-        guard ImmaHaloConv3DRules.blockMValues.contains(config.blockM), config.blockM % (64 * config.warpgroups) == 0 else {
+        guard ImmaHaloConv3DRules.blockMValues.contains(config.blockM), plan.resident || config.blockM % (64 * config.warpgroups) == 0 else {
             throw mismatch(ImmaHaloViolation.warpgroupRows(rows: config.blockM, warpgroups: config.warpgroups).description)
         }
-        guard plan.channelBlocks == 1 || plan.haloPortions >= 1 else {
+        guard plan.resident || plan.channelBlocks == 1 || plan.haloPortions >= 1 else {
             throw mismatch(ImmaHaloViolation.haloPipeline(stages: config.stages, taps: plan.taps).description)
         }
         return ImmaHaloConv3DRenderer(plan: plan, output: output).render()

@@ -214,4 +214,14 @@ struct ImmaKernelText {
 
             """
     }
+
+    /// `statement` for every accumulator `acc[mb][j][r]` (MB x NB x 4, unrolled), as lines indented by `indent`
+    /// spaces, each ending in a newline.
+    static func eachAccumulator(_ statement: String, indent: Int) -> String {
+        let lines = [
+            "#pragma unroll", "for (int mb = 0; mb < MB; ++mb)", "  #pragma unroll", "  for (int j = 0; j < NB; ++j)",
+            "    #pragma unroll", "    for (int r = 0; r < 4; ++r) \(statement)",
+        ]
+        return lines.map { String(repeating: " ", count: indent) + $0 + "\n" }.joined()
+    }
 }

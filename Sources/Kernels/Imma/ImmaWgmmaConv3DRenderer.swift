@@ -123,13 +123,7 @@ struct ImmaWgmmaConv3DRenderer {
     func mainLoop() -> String {
         """
               \(accumulator.type) acc[MB][NB][4];
-              #pragma unroll
-              for (int mb = 0; mb < MB; ++mb)
-                #pragma unroll
-                for (int j = 0; j < NB; ++j)
-                  #pragma unroll
-                  for (int r = 0; r < 4; ++r) acc[mb][j][r] = \(accumulator.zero);
-
+            \(ImmaKernelText.eachAccumulator("acc[mb][j][r] = \(accumulator.zero);", indent: 2))
             """ + text.prologue(depth: "PREFETCH") + kLoop(weights: "ring_base + read_stage * STAGE_BYTES + A_BYTES")
     }
 
@@ -162,13 +156,7 @@ struct ImmaWgmmaConv3DRenderer {
                 write_stage = write_stage + 1 == STAGES ? 0 : write_stage + 1;
               }
               q3d_wgmma_wait<0>();
-              #pragma unroll
-              for (int mb = 0; mb < MB; ++mb)
-                #pragma unroll
-                for (int j = 0; j < NB; ++j)
-                  #pragma unroll
-                  for (int r = 0; r < 4; ++r) q3d_register_fence(acc[mb][j][r]);
-              q3d_cp_async_wait<0>();
+            \(ImmaKernelText.eachAccumulator("q3d_register_fence(acc[mb][j][r]);", indent: 2))  q3d_cp_async_wait<0>();
 
             """
     }
@@ -188,13 +176,7 @@ struct ImmaWgmmaConv3DRenderer {
 
             """ + text.prologue(depth: "PREFETCH") + """
               for (;;) {
-                #pragma unroll
-                for (int mb = 0; mb < MB; ++mb)
-                  #pragma unroll
-                  for (int j = 0; j < NB; ++j)
-                    #pragma unroll
-                    for (int r = 0; r < 4; ++r) acc[mb][j][r] = \(accumulator.zero);
-
+            \(ImmaKernelText.eachAccumulator("acc[mb][j][r] = \(accumulator.zero);", indent: 4))
             """ + indented(kLoop(weights: "panel_base + (k_begin + t) * B_BYTES")) + """
                 // Every warpgroup's operations have read their last stage: the ring is free.
                 __syncthreads();
