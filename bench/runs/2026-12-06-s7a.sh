@@ -7,7 +7,7 @@ CANDIDATES=bench/best_2026-12-05.txt bash $S candidates > /dev/null
 CANDIDATES=bench/best_2026-12-05-s6.txt bash $S candidates > /dev/null
 IMPL=imma_halo CANDIDATES=bench/halo_best_2026-12-05.txt bash $S candidates > /dev/null
 # bounded, so that PyTorch's second timing and the summary still run
-IMPL=imma_halo CANDIDATES=bench/halo_resident_candidates.txt timeout 360 bash $S candidates > /dev/null
+IMPL=imma_halo CANDIDATES=bench/halo_resident_candidates.txt timeout 240 bash $S candidates > /dev/null
 MODES=fp16cl bash $S torch > /dev/null
 python3 Scripts/bound_analysis.py $OUT/candidates_imma_wgmma.jsonl $OUT/candidates_imma_halo.jsonl \
   --torch $OUT/torch_first.json > $OUT/table.md 2>&1

@@ -68,7 +68,12 @@ struct ImmaHaloConv3DPlan: Hashable, Sendable {
     var fragmentRegisters: Int { 2 * warpgroupTiles * (config.channelBlock / 32) * 4 }
     /// A rough count of a thread's registers: accumulators, fragments, one halo pixel per 64-row tile,
     /// and the allowance for indices and addresses.
-    var estimatedRegisters: Int { accumulators + fragmentRegisters + warpgroupTiles + ImmaLimits.reservedRegisters }
+    /// With resident weights, 16 more for the box walk (the next box's origin and halo, the buffer parity):
+    /// without them NVRTC 13 spilled 8-88 bytes on 9 of 122 resident configs of r3d.l1, unet.64 and r2p1d.s
+    /// capped at 128 registers (2026-12-06).
+    var estimatedRegisters: Int {
+        accumulators + fragmentRegisters + warpgroupTiles + ImmaLimits.reservedRegisters + (resident ? 16 : 0)
+    }
 
     /// Activation bytes a block copies (its halo, once per channel block) and weight bytes (one tile per
     /// step): what replaces the implicit GEMM's `blockM x taps x Cp` activation bytes.
