@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Session 7, first call: imma_halo with resident weights (bench/halo_resident_candidates.txt) against the best configs
-# of every template so far, PyTorch fp16 channels-last before and after, one H100 run.
+# Session 7: imma_halo with resident weights (bench/halo_resident_candidates.txt) on the four layers whose weights fit,
+# against the best imma_wgmma and imma_halo configs so far of the same layers, PyTorch fp16 channels-last before and after,
+# in one device run (kept short: the session's device time was mostly spent on refused starts).
 S=Scripts/gpu_session.sh
-MODES=fp16cl bash $S torch > /dev/null; mv $OUT/torch.json $OUT/torch_first.json
-CANDIDATES=bench/best_2026-12-05.txt bash $S candidates > /dev/null
-CANDIDATES=bench/best_2026-12-05-s6.txt bash $S candidates > /dev/null
-IMPL=imma_halo CANDIDATES=bench/halo_best_2026-12-05.txt bash $S candidates > /dev/null
+LAYERS_RE='^(r3d\.l1|unet\.64|r2p1d\.s|r2p1d\.t) '
+grep -E "$LAYERS_RE" bench/best_2026-12-05.txt > /tmp/base_wgmma.txt
+grep -E "$LAYERS_RE" bench/halo_best_2026-12-05.txt > /tmp/base_halo.txt
+python3 Scripts/bench_torch.py --out $OUT/torch_first.json --modes fp16cl --repeats 30 >> $OUT/log.txt 2>&1
+CANDIDATES=/tmp/base_wgmma.txt bash $S candidates > /dev/null
+IMPL=imma_halo CANDIDATES=/tmp/base_halo.txt bash $S candidates > /dev/null
 # bounded, so that PyTorch's second timing and the summary still run
-IMPL=imma_halo CANDIDATES=bench/halo_resident_candidates.txt timeout 240 bash $S candidates > /dev/null
-MODES=fp16cl bash $S torch > /dev/null
+IMPL=imma_halo CANDIDATES=bench/halo_resident_candidates.txt timeout 110 bash $S candidates > /dev/null
+python3 Scripts/bench_torch.py --out $OUT/torch.json --modes fp16cl --repeats 30 >> $OUT/log.txt 2>&1
 python3 Scripts/bound_analysis.py $OUT/candidates_imma_wgmma.jsonl $OUT/candidates_imma_halo.jsonl \
   --torch $OUT/torch_first.json > $OUT/table.md 2>&1
 grep -E "FAILED|fp16cl|rror" $OUT/log.txt | grep -v "g32\|g4\|dw" | head -40
@@ -28,4 +31,4 @@ for impl in ["imma_wgmma", "imma_halo"]:
 for (layer, kind), (ms, c) in sorted(best.items()):
     print(f"{layer:9s} {kind:18s} {ms:.4f} {c}")
 P
-cat $OUT/table.md | head -40
+head -30 $OUT/table.md
