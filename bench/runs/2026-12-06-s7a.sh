@@ -10,7 +10,7 @@ python3 Scripts/bench_torch.py --out $OUT/torch_first.json --modes fp16cl --repe
 CANDIDATES=/tmp/base_wgmma.txt bash $S candidates > /dev/null
 IMPL=imma_halo CANDIDATES=/tmp/base_halo.txt bash $S candidates > /dev/null
 # bounded, so that PyTorch's second timing and the summary still run
-IMPL=imma_halo CANDIDATES=bench/halo_resident_candidates.txt timeout 110 bash $S candidates > /dev/null
+IMPL=imma_halo CANDIDATES=bench/halo_resident_candidates.txt timeout 60 bash $S candidates > /dev/null
 python3 Scripts/bench_torch.py --out $OUT/torch.json --modes fp16cl --repeats 30 >> $OUT/log.txt 2>&1
 python3 Scripts/bound_analysis.py $OUT/candidates_imma_wgmma.jsonl $OUT/candidates_imma_halo.jsonl \
   --torch $OUT/torch_first.json > $OUT/table.md 2>&1
