@@ -21,7 +21,8 @@ public struct ImmaHaloConv3DConfig: Hashable, Codable, Sendable, CustomStringCon
     /// Input channel bytes per step of the reduction: 32, 64 or 128, the width (and swizzle) of the
     /// halo's and the weight tiles' shared rows.
     public var channelBlock: Int
-    /// Warpgroups (of 128 threads) per block: 1 or 2.
+    /// Warpgroups (of 128 threads) per block: 1 to 4 (3 only with resident weights, where each has a box of its own:
+    /// no box of the streamed kernel has 192 pixels to split three ways).
     public var warpgroups: Int
     /// Shared weight tiles in the ring: the loads run `stages - 2` (channel block, tap) steps ahead,
     /// one stage being multiplied and one read by the `wgmma` group still in flight.
