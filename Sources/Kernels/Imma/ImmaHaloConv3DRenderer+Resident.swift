@@ -92,13 +92,7 @@ extension ImmaHaloConv3DRenderer {
                 {
                   const int cb = (\(step)) / TAPS, tap = (\(step)) - cb * TAPS;
                   const uint32_t w_tile = ring_base + (\(step)) * W_BYTES;
-                  q3d_wgmma_fence();
-                  #pragma unroll
-                  for (int ks = 0; ks < KS; ++ks)
-                    #pragma unroll
-                    for (int mb = 0; mb < MB; ++mb) q3d_wgmma_rs(acc[mb], \(current)[ks][mb], q3d_wgmma_descriptor(w_tile + ks * 32));
-                  q3d_wgmma_commit();
-                  if (tap == 0) {
+            \(issue(current))      if (tap == 0) {
                     // The next channel block's halo, or the next box's first, into the other buffer: the warpgroup finished
                     // reading it before the barrier that ended the previous channel block.
                     const int next_box = cb + 1 < C_BLOCKS ? box : box + BOX_STRIDE;

@@ -296,13 +296,7 @@ struct ImmaHaloConv3DRenderer {
             \(haloLoad)      q3d_cp_async_commit();
 
                   const uint32_t w_tile = ring_base + read_stage * W_BYTES;
-                  q3d_wgmma_fence();
-                  #pragma unroll
-                  for (int ks = 0; ks < KS; ++ks)
-                    #pragma unroll
-                    for (int mb = 0; mb < MB; ++mb) q3d_wgmma_rs(acc[mb], \(current)[ks][mb], q3d_wgmma_descriptor(w_tile + ks * 32));
-                  q3d_wgmma_commit();
-                  // The previous step's wgmma are done: their A registers (`\(next)`) and weight stage are free.
+            \(issue(current))      // The previous step's wgmma are done: their A registers (`\(next)`) and weight stage are free.
                   q3d_wgmma_wait<1>();
                   if ((\(step)) + 1 < ITERS)
             \(fragmentLoad(step: "(\(step)) + 1", into: next, indent: 6))      read_stage = read_stage + 1 == STAGES ? 0 : read_stage + 1;
@@ -310,6 +304,20 @@ struct ImmaHaloConv3DRenderer {
                 }
 
             """
+    }
+
+    /// A step's `wgmma`s, A from the fragments `fragments`, B from the weight tile at `w_tile`, as one
+    /// commit group (lines indented for a step's block).
+    func issue(_ fragments: String) -> String {
+        """
+              q3d_wgmma_fence();
+              #pragma unroll
+              for (int ks = 0; ks < KS; ++ks)
+                #pragma unroll
+                for (int mb = 0; mb < MB; ++mb) q3d_wgmma_rs(acc[mb], \(fragments)[ks][mb], q3d_wgmma_descriptor(w_tile + ks * 32));
+              q3d_wgmma_commit();
+
+        """
     }
 
     /// The main loop, unrolled by two so that the double-buffered fragments are two named arrays.
