@@ -31,7 +31,7 @@ struct ImmaHaloConv3DPlan: Hashable, Sendable {
     /// of the n-tiles (block b keeps n-tile b % nTiles) with `minBlocks` blocks per SM of an H100, at
     /// most one warpgroup per box.
     var blocks: Int {
-        guard resident else { return boxes * nTiles }
+        guard resident else { return workItems }
         let perTile = ImmaConv3DGeometry.ceilDiv(boxes, config.warpgroups)
         return nTiles * min(perTile, max(1, ImmaTiling.persistentMultiprocessors * config.minBlocks / nTiles))
     }
@@ -81,7 +81,7 @@ struct ImmaHaloConv3DPlan: Hashable, Sendable {
     /// (``weightBytesPerBlock`` spreads them over the boxes).
     var haloBytesPerBlock: Int { haloBytes * channelBlocks }
     var weightBytesPerBlock: Int {
-        resident ? ImmaConv3DGeometry.ceilDiv(weightStageBytes * iterations * blocks, boxes * nTiles) : weightStageBytes * iterations
+        resident ? ImmaConv3DGeometry.ceilDiv(weightStageBytes * iterations * blocks, workItems) : weightStageBytes * iterations
     }
     /// Boxes times n-tiles: the work items (blocks without resident weights).
     var workItems: Int { boxes * nTiles }

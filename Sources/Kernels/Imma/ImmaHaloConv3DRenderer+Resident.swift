@@ -46,13 +46,8 @@ extension ImmaHaloConv3DRenderer {
                 image = b / (BOXES_X * BOXES_Y * BOXES_Z);
               };
               int image = 0, z0 = 0, y0 = 0, x0 = 0;  // the box being multiplied
-              // Output pixel of box row `row`, or GEMM_M (which the epilogue does not store) past the output's edge.
-              auto row_pixel = [&](int row) {
-                const int z = z0 + row / (TX * TY), y = y0 + (row / TX) % TY, x = x0 + row % TX;
-                return z < OUT_D && y < OUT_H && x < OUT_W ? ((image * OUT_D + z) * OUT_H + y) * OUT_W + x : GEMM_M;
-              };
 
-            """
+            """ + Self.rowPixel
     }
 
     func residentLoaders() -> String {
@@ -116,9 +111,7 @@ extension ImmaHaloConv3DRenderer {
     /// The block's life: the weights and each warpgroup's first halo, one block-wide barrier; then per box
     /// of the warpgroup its steps (unrolled by two for the double-buffered fragments) and its epilogue.
     func residentMainLoop(epilogue: String) -> String {
-        func indented(_ text: String) -> String {
-            text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "  " + $0 }.joined(separator: "\n")
-        }
+        let indented = ImmaKernelText.indented
         return """
               int acc[MB][NB][4];
               uint32_t frag0[KS][MB][4], frag1[KS][MB][4];

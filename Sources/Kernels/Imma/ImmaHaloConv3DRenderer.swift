@@ -130,6 +130,17 @@ struct ImmaHaloConv3DRenderer {
             """
     }
 
+    /// `row_pixel(row)`: the output pixel of box row `row` of the box at (image, z0, y0, x0), as the epilogue
+    /// stores it.
+    static let rowPixel = """
+          // Output pixel of box row `row`, or GEMM_M (which the epilogue does not store) past the output's edge.
+          auto row_pixel = [&](int row) {
+            const int z = z0 + row / (TX * TY), y = y0 + (row / TX) % TY, x = x0 + row % TX;
+            return z < OUT_D && y < OUT_H && x < OUT_W ? ((image * OUT_D + z) * OUT_H + y) * OUT_W + x : GEMM_M;
+          };
+
+        """
+
     /// The shared-memory, pipeline and warpgroup constants of the kernel whose weights stream through a ring.
     func ringConstants() -> String {
         """
@@ -164,13 +175,8 @@ struct ImmaHaloConv3DRenderer {
               const int x0 = (box % BOXES_X) * TX, y0 = ((box / BOXES_X) % BOXES_Y) * TY;
               const int z0 = ((box / (BOXES_X * BOXES_Y)) % BOXES_Z) * TZ, image = box / (BOXES_X * BOXES_Y * BOXES_Z);
               const int frag_row0 = warpgroup * WGM + (warp & 3) * 16, frag_col0 = 0;
-              // Output pixel of box row `row`, or GEMM_M (which the epilogue does not store) past the output's edge.
-              auto row_pixel = [&](int row) {
-                const int z = z0 + row / (TX * TY), y = y0 + (row / TX) % TY, x = x0 + row % TX;
-                return z < OUT_D && y < OUT_H && x < OUT_W ? ((image * OUT_D + z) * OUT_H + y) * OUT_W + x : GEMM_M;
-              };
 
-            """
+            """ + Self.rowPixel
     }
 
     func loaders() -> String {

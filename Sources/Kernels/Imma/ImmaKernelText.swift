@@ -224,4 +224,9 @@ struct ImmaKernelText {
         ]
         return lines.map { String(repeating: " ", count: indent) + $0 + "\n" }.joined()
     }
+
+    /// `text` with every non-empty line indented two more spaces (to nest a rendered block one level deeper).
+    static func indented(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "  " + $0 }.joined(separator: "\n")
+    }
 }

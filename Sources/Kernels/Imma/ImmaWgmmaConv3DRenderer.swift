@@ -166,9 +166,7 @@ struct ImmaWgmmaConv3DRenderer {
     /// operations are done and every warpgroup has left the stages, the next tile's first k-tiles are
     /// put in flight before this tile's epilogue runs, so their copies overlap its stores.
     func persistentLoop(epilogue: String) -> String {
-        func indented(_ text: String) -> String {
-            text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "  " + $0 }.joined(separator: "\n")
-        }
+        let indented = ImmaKernelText.indented
         return """
               \(accumulator.type) acc[MB][NB][4];
               load_weights();
