@@ -126,11 +126,16 @@ def analyse(row, sms):
     k_tiles = math.ceil(g["reduction"] / bk)
     loads = tiles * k_tiles * (bm + bn) * bk
     workspace = 2 * tiles * split * bm * bn * 4 if split > 1 else 0
+    stream_k = cfg.get("stream_k", 0) == 1
+    if stream_k:
+        # Stream-K: 132 x min_blocks blocks share the k-tiles; each publishes at most one partial tile.
+        stream_blocks = min(tiles * k_tiles, sms * cfg.get("min_blocks", 1))
+        workspace = 2 * stream_blocks * bm * bn * 4
     smem = cfg["stages"] * (bm + bn) * bk + (1024 if "warpgroups" in cfg else 0)
     regs = row.get("registers") or 255
     warp_regs = round_up(regs * 32, 256)
     per_sm = min(SMEM_PER_SM // (smem + 1024), REGS_PER_SM // (warp_regs * threads // 32), 2048 // threads, 32)
-    blocks = tiles * split
+    blocks = stream_blocks if stream_k else tiles * split
     ms = row["ms"]
     return {
         "layer": row["workload"], "ms": ms, "tops": g["flops"] / ms / 1e9, "config": cfg,
@@ -138,7 +143,7 @@ def analyse(row, sms):
         "dram_mb": g["min_bytes"] / 1e6, "blocks": blocks, "per_sm": per_sm,
         "waves": blocks / (sms * max(per_sm, 1)), "registers": regs, "threads": threads, "smem_kb": smem / 1024,
         "peak_ms": g["flops"] / PEAK_TOPS / 1e9,
-        "tile": f"{bm}x{bn}x{bk}, {cfg['stages']}, {split}",
+        "tile": f"{bm}x{bn}x{bk}, {cfg['stages']}, " + ("stream-K" if stream_k else f"{split}"),
     }
 
 

@@ -172,8 +172,9 @@ enum ImmaEmulationHarness {
         return Outcome(mismatches: mismatches, firstMismatch: first, compileSeconds: compileSeconds, runSeconds: runSeconds)
     }
 
-    /// `main`: loads the buffers, launches the grid twice with the blocks in a random order, checks the
-    /// counters, writes the output.
+    /// `main`: loads the buffers, launches the grid twice with the blocks in a random order (a stream-K
+    /// kernel's in descending order: a block may wait only for later ones), checks the counters, writes
+    /// the output.
     static func driver(_ kernel: KernelSource, residualScale: Float) -> String {
         var lines = ["int main(int argc, char** argv) {", "  if (argc < 3) return 2;", "  const char* dir = argv[1];",
                      "  q3d_emu::rng.seed((unsigned)atoi(argv[2]));", "  char path[4096];"]
@@ -214,7 +215,7 @@ enum ImmaEmulationHarness {
             "    memset(output, launch == 0 ? 0x5A : 0xC3, \(outputBytes));",
             "    std::vector<q3d_emu::Index> order;",
             "    for (unsigned y = 0; y < \(kernel.grid.y); ++y) for (unsigned x = 0; x < \(kernel.grid.x); ++x) order.push_back({x, y, 0});",
-            "    std::shuffle(order.begin(), order.end(), q3d_emu::rng);",
+            kernel.text.contains("q3d_wait_flag(") ? "    std::reverse(order.begin(), order.end());" : "    std::shuffle(order.begin(), order.end(), q3d_emu::rng);",
             "    for (const q3d_emu::Index& index : order)",
             "      q3d_emu::run_block(index, \(kernel.block.x), \(kernel.dynamicSharedBytes), [&] { \(kernel.name)(\(arguments.joined(separator: ", "))); });",
         ]

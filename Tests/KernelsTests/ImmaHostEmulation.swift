@@ -374,6 +374,14 @@ enum ImmaHostEmulation {
           *p = old + v;
           return old;
         }
+        // Stream-K's wait for a later block's partial sums. Blocks run one at a time here, a stream-K grid's in
+        // descending order (the driver's), so the flag must already be up: a wait for a block that published
+        // nothing, or one whose flag was lowered already, is an error instead of a hang.
+        static void q3d_wait_flag(int* flag) {
+          q3d_emu::check_global(flag, 4, 4, "q3d_wait_flag");
+          if (*flag != 1) q3d_emu::fail("block %u waits for a flag at %d, expected 1: no later block published", q3d_emu::block->index.x, *flag);
+          *flag = 0;
+        }
         static float __int2float_rn(int x) { return static_cast<float>(x); }
         static float __fmaf_rn(float a, float b, float c) { return std::fma(a, b, c); }
         static int __float2int_rn(float x) {

@@ -133,6 +133,8 @@ public enum ImmaConv3DViolation: Hashable, Sendable, CustomStringConvertible {
     case persistentSplit(Int)
     case stagedGrouped(groups: Int)
     case notRendered(knob: String)
+    case streamKConflict(knob: String, value: Int)
+    case streamKGrouped(groups: Int)
 
     public var description: String {
         switch self {
@@ -168,6 +170,10 @@ public enum ImmaConv3DViolation: Hashable, Sendable, CustomStringConvertible {
             return "\(knob) 1 is not rendered by this template; expected 0"
         case let .stagedGrouped(groups):
             return "staged_output 1 stores whole rows of one GEMM: not for \(groups) grouped GEMMs"
+        case let .streamKConflict(knob, value):
+            return "stream_k 1 shares out the k-tiles with its own grid: \(knob) \(value) must be \(knob == "split_k" ? 1 : 0)"
+        case let .streamKGrouped(groups):
+            return "stream_k 1 walks the tiles of one GEMM: not for \(groups) grouped GEMMs"
         case let .persistentSplit(splits):
             return "persistent 1 walks whole output tiles: split_k \(splits) must be 1"
         case let .groupPack(pack, candidates):

@@ -5,7 +5,8 @@ extension ImmaKernelText {
     ///
     /// Where the weights are resident (a persistent kernel, ``ImmaTiling/residentWeights``) the row
     /// bookkeeping is `set_rows(m0)`, redone for every m-tile, `load_tile` copies the A tile only, and
-    /// `load_weights()` copies every k-tile's B tile once, to `panel_base + kt * B_BYTES`.
+    /// `load_weights()` copies every k-tile's B tile once, to `panel_base + kt * B_BYTES`. A stream-K
+    /// kernel (``ImmaTiling/streamKBlocks``) moves from tile to tile: `set_rows(m0)` and `set_columns(n0)`.
     func loaders() -> String {
         let aGuard = tiling.inputPieces % tiling.threads == 0 ? "" : "if (row < BM) "
         let bGuard = tiling.weightPieces % tiling.threads == 0 ? "" : "if (row < BN) "
@@ -16,6 +17,7 @@ extension ImmaKernelText {
         let channel = grouped ? "group * GROUP_C + k - tap * GROUP_C" : "k - tap * IN_PITCH"
         let filterRow = grouped ? "n < GROUP_K ? (group * GROUP_K + n) * GEMM_K : -1" : "n < OUT_PITCH ? n * GEMM_K : -1"
         let resident = tiling.residentWeights
+        let movesRows = resident || tiling.streamKBlocks != nil, movesColumns = tiling.streamKBlocks != nil
         let rows = """
               #pragma unroll
               for (int i = 0; i < A_ITERS; ++i) {
@@ -30,9 +32,7 @@ extension ImmaKernelText {
               }
             """
         // The row loop at the kernel's indentation, or inside set_rows one level deeper.
-        let rowSetup = resident
-            ? "  auto set_rows = [&](int m0) {\n" + rows.split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "  " + $0 }.joined(separator: "\n") + "\n  };\n"
-            : rows + "\n"
+        let rowSetup = movesRows ? "  auto set_rows = [&](int m0) {\n" + Self.indented(rows) + "\n  };\n" : rows + "\n"
         let aCopies = """
                 const int k = kt * BK + a_byte;
                 const int tap = k / \(tapChannels), channel = \(channel);
@@ -50,6 +50,13 @@ extension ImmaKernelText {
                   }
                 }
 
+            """
+        let columns = """
+              #pragma unroll
+              for (int i = 0; i < B_ITERS; ++i) {
+                const int n = n0 + tid / B_PER_ROW + i * B_ROW_STEP;
+                b_row[i] = \(filterRow);
+              }
             """
         let bCopies = """
                 const int kb = kt * BK + b_byte;
@@ -118,13 +125,8 @@ extension ImmaKernelText {
               constexpr int B_ITERS = (B_PIECES + THREADS - 1) / THREADS, B_ROW_STEP = THREADS / B_PER_ROW;
               const int b_byte = (tid % B_PER_ROW) * B_VEC;
               int b_row[B_ITERS];
-              #pragma unroll
-              for (int i = 0; i < B_ITERS; ++i) {
-                const int n = n0 + tid / B_PER_ROW + i * B_ROW_STEP;
-                b_row[i] = \(filterRow);
-              }
 
-            """ + "\n" + copies
+            """ + (movesColumns ? "  auto set_columns = [&](int n0) {\n" + Self.indented(columns) + "\n  };\n" : columns + "\n") + "\n" + copies
     }
 
     /// The prologue: the first `depth` k-tiles in flight (STAGES - 1 unless the main loop keeps a stage

@@ -42,7 +42,7 @@ struct ImmaKernelText {
             }
             list.append(buffer("output", .output, .int8, g.outputElements, .ndhwc, writable: true))
         }
-        if tiling.splitK > 1 {
+        if tiling.exchangesPartials {
             list.append(buffer("workspace", .workspace, .int32, tiling.workspaceElements, nil, writable: true))
             list.append(buffer("counters", .counters, .int32, tiling.counterElements, nil, writable: true))
         }
@@ -77,7 +77,7 @@ struct ImmaKernelText {
             lines.append("// Packed layouts: input [N, D, H, W, Cp], weight [Kp, kd, kh, kw, Cp], output [N, Do, Ho, Wo, Kp];")
             lines.append("// Cp = C and Kp = K rounded up to 4, padding zero (scale and bias zero past K).")
         }
-        if tiling.splitK > 1 {
+        if tiling.exchangesPartials {
             lines.append("// counters must be zero before the first launch; every launch leaves them zero.")
         }
         return lines.joined(separator: "\n") + "\n"
@@ -120,6 +120,16 @@ struct ImmaKernelText {
     /// The stage ring's sizes: A and B tiles per stage, or for resident weights A tiles only, the
     /// weights (B_BYTES per k-tile) after the ring, and the persistent grid.
     func stageConstants() -> String {
+        if let blocks = tiling.streamKBlocks {
+            return """
+                constexpr int A_BYTES = BM * BK, STAGE_BYTES = (BM + BN) * BK;
+                // Stream-K: GRID_BLOCKS blocks share out WORK = M_TILES x N_TILES x K_TILES k-tiles; block b takes
+                // [q3d_work_start(b), q3d_work_start(b + 1)).
+                constexpr int GRID_BLOCKS = \(blocks), WORK = M_TILES * N_TILES * K_TILES;
+                static_assert(GRID_BLOCKS <= WORK, "every block has work");
+                Q3D_DEVICE int q3d_work_start(int b) { return (int)((long long)b * WORK / GRID_BLOCKS); }
+                """
+        }
         guard let blocks = tiling.persistentBlocks else { return "constexpr int A_BYTES = BM * BK, STAGE_BYTES = (BM + BN) * BK;" }
         return """
             constexpr int A_BYTES = BM * BK, STAGE_BYTES = BM * BK, B_BYTES = BN * BK;  // stages of A; the weights stay resident

@@ -22,6 +22,9 @@ struct ImmaTiling: Hashable, Sendable {
     /// weights of its channel tile — all k-tiles of it — in shared memory and walking the m-tiles;
     /// nil for one block per output tile and split.
     var persistentBlocks: Int? = nil
+    /// A stream-K kernel (`wgmma` template, `stream_k` 1): this many blocks share out the `tiles x kTiles`
+    /// k-tiles of all output tiles evenly, in contiguous runs; nil otherwise.
+    var streamKBlocks: Int? = nil
 
     /// Blocks a persistent grid has per Hopper GPU and resident block: the SMs of an H100 or H200 SXM
     /// (a GPU with fewer SMs runs the surplus as a second wave, correctly).
@@ -31,6 +34,12 @@ struct ImmaTiling: Hashable, Sendable {
     /// (block b keeps channel tile b % N_TILES), at most one block per output tile.
     static func persistentBlocks(mTiles: Int, nTiles: Int, minBlocks: Int) -> Int {
         nTiles * min(mTiles, max(1, persistentMultiprocessors * minBlocks / nTiles))
+    }
+
+    /// The stream-K grid for `minBlocks` resident blocks per SM: every block of it resident at once on an
+    /// H100 or H200 SXM (a block may wait for the partial sums of a later one), at most one per k-tile of work.
+    static func streamKBlocks(work: Int, minBlocks: Int) -> Int {
+        max(1, min(work, persistentMultiprocessors * minBlocks))
     }
 
     /// int8 outputs staged in shared memory (`wgmma` template, `staged_output` 1): the output tile and,
@@ -56,7 +65,9 @@ struct ImmaTiling: Hashable, Sendable {
     /// `blockK`-byte steps of the whole reduction (the last one zero-padded past Kg).
     var kTiles: Int { ImmaConv3DGeometry.ceilDiv(geometry.reduction, blockK) }
 
-    var grid: LaunchDimensions { persistentBlocks.map { LaunchDimensions(x: $0) } ?? LaunchDimensions(x: tiles, y: splitK) }
+    var grid: LaunchDimensions {
+        (persistentBlocks ?? streamKBlocks).map { LaunchDimensions(x: $0) } ?? LaunchDimensions(x: tiles, y: splitK)
+    }
     var block: LaunchDimensions { LaunchDimensions(x: threads) }
 
     /// Bytes of one stage: the A tile (blockM x blockK) and the B tile (blockN x blockK); the A tile
@@ -80,11 +91,18 @@ struct ImmaTiling: Hashable, Sendable {
     /// Registers the loaders keep: four coordinates per A row (pixel base, z, y, x), one offset per B row.
     var loaderRegisters: Int { 4 * inputPiecesPerThread + 2 * weightPiecesPerThread }
 
-    /// int32 elements of the split-K workspace: one partial tile per split of every output tile (0
-    /// without split-K).
-    var workspaceElements: Int { splitK > 1 ? tiles * splitK * blockM * blockN : 0 }
-    /// int32 arrival counters of split-K, one per output tile (0 without split-K).
-    var counterElements: Int { splitK > 1 ? tiles : 0 }
+    /// Whether blocks hand partial sums to one another through the workspace: split-K or stream-K.
+    var exchangesPartials: Bool { splitK > 1 || streamKBlocks != nil }
+    /// int32 elements of the workspace: one partial tile per split of every output tile with split-K,
+    /// one per block with stream-K (a block publishes at most one, of the tile it starts in its middle);
+    /// 0 otherwise.
+    var workspaceElements: Int {
+        if let blocks = streamKBlocks { return blocks * blockM * blockN }
+        return splitK > 1 ? tiles * splitK * blockM * blockN : 0
+    }
+    /// int32 counters: split-K's arrivals, one per output tile; stream-K's flags, one per block (1 once
+    /// its partial sums are published); 0 otherwise.
+    var counterElements: Int { streamKBlocks ?? (splitK > 1 ? tiles : 0) }
 
     /// The swizzle of a shared tile row of `blockK` bytes: its 16-byte chunk index is XOR-ed with the
     /// row bits above this shift (see the rendered `q3d_tile_offset`).

@@ -44,11 +44,18 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
     /// thread's 2-byte pairs of 8 different rows; 0: stored from the registers. Ungrouped GEMMs only;
     /// int32 outputs are stored from the registers either way. Omitted from the JSON when 0.
     public var stagedOutput: Int
+    /// 1: stream-K — a fixed grid (132 x min_blocks blocks) shares out the output tiles' k-tiles evenly,
+    /// block b taking the contiguous run b·T/G ..< (b+1)·T/G of all T = tiles x k-tiles, so that a layer
+    /// whose tiles fill the SMs unevenly (r3d.l3's 98 tiles on 132 SMs) keeps every SM busy. A block that
+    /// starts a tile in its middle publishes its partial sums; the block that holds the tile's first
+    /// k-tile adds them and runs the epilogue. Ungrouped GEMMs, no split-K, not persistent. Omitted from
+    /// the JSON when 0.
+    public var streamK: Int
 
     public init(
         blockM: Int, blockN: Int, blockK: Int, warpgroups: Int, stages: Int, wgmmaInFlight: Int = 0, splitK: Int = 1,
         inputVectorBytes: Int = 16, rasterGroup: Int = 1, minBlocks: Int = 1, groupPack: Int = 1, persistent: Int = 0,
-        stagedOutput: Int = 0
+        stagedOutput: Int = 0, streamK: Int = 0
     ) {
         self.blockM = blockM
         self.blockN = blockN
@@ -63,6 +70,7 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
         self.groupPack = groupPack
         self.persistent = persistent
         self.stagedOutput = stagedOutput
+        self.streamK = streamK
     }
 
     public var threads: Int { 128 * warpgroups }
@@ -76,6 +84,7 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
         case groupPack = "group_pack"
         case persistent
         case stagedOutput = "staged_output"
+        case streamK = "stream_k"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -88,7 +97,8 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
             rasterGroup: try c.decode(Int.self, forKey: .rasterGroup), minBlocks: try c.decode(Int.self, forKey: .minBlocks),
             groupPack: try c.decodeIfPresent(Int.self, forKey: .groupPack) ?? 1,
             persistent: try c.decodeIfPresent(Int.self, forKey: .persistent) ?? 0,
-            stagedOutput: try c.decodeIfPresent(Int.self, forKey: .stagedOutput) ?? 0)
+            stagedOutput: try c.decodeIfPresent(Int.self, forKey: .stagedOutput) ?? 0,
+            streamK: try c.decodeIfPresent(Int.self, forKey: .streamK) ?? 0)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -96,8 +106,8 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
         for (key, value) in pairs { try c.encode(value, forKey: key) }
     }
 
-    /// The knobs in a fixed order, `group_pack` only when it packs, `persistent` and `staged_output`
-    /// only when 1.
+    /// The knobs in a fixed order, `group_pack` only when it packs, `persistent`, `staged_output` and
+    /// `stream_k` only when 1.
     var pairs: [(CodingKeys, Int)] {
         var pairs: [(CodingKeys, Int)] = [
             (.blockM, blockM), (.blockN, blockN), (.blockK, blockK), (.warpgroups, warpgroups), (.stages, stages),
@@ -107,13 +117,14 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
         if groupPack != 1 { pairs.append((.groupPack, groupPack)) }
         if persistent != 0 { pairs.append((.persistent, persistent)) }
         if stagedOutput != 0 { pairs.append((.stagedOutput, stagedOutput)) }
+        if streamK != 0 { pairs.append((.streamK, streamK)) }
         return pairs
     }
 
     public var description: String {
         "block \(blockM)x\(blockN)x\(blockK) warpgroups \(warpgroups) stages \(stages) in_flight \(wgmmaInFlight) split_k \(splitK) "
             + "a_vector \(inputVectorBytes) raster \(rasterGroup) min_blocks \(minBlocks)" + (groupPack != 1 ? " group_pack \(groupPack)" : "")
-            + (persistent != 0 ? " persistent" : "") + (stagedOutput != 0 ? " staged_output" : "")
+            + (persistent != 0 ? " persistent" : "") + (stagedOutput != 0 ? " staged_output" : "") + (streamK != 0 ? " stream_k" : "")
     }
 
     /// The configuration as one line of JSON in a fixed key order, as the rendered header records it.
@@ -135,6 +146,7 @@ extension ImmaWgmmaConv3DConfig: TunableConfig {
             CodingKeys.groupPack.rawValue: .choice(groupPack),
             CodingKeys.persistent.rawValue: .choice(persistent),
             CodingKeys.stagedOutput.rawValue: .choice(stagedOutput),
+            CodingKeys.streamK.rawValue: .choice(streamK),
         ]
     }
 
@@ -147,6 +159,7 @@ extension ImmaWgmmaConv3DConfig: TunableConfig {
             inputVectorBytes: try choice(.inputVectorBytes), rasterGroup: try choice(.rasterGroup),
             minBlocks: try choice(.minBlocks), groupPack: values[CodingKeys.groupPack.rawValue] == nil ? 1 : try choice(.groupPack),
             persistent: values[CodingKeys.persistent.rawValue] == nil ? 0 : try choice(.persistent),
-            stagedOutput: values[CodingKeys.stagedOutput.rawValue] == nil ? 0 : try choice(.stagedOutput))
+            stagedOutput: values[CodingKeys.stagedOutput.rawValue] == nil ? 0 : try choice(.stagedOutput),
+            streamK: values[CodingKeys.streamK.rawValue] == nil ? 0 : try choice(.streamK))
     }
 }

@@ -22,11 +22,14 @@ struct ImmaWgmmaConv3DRenderer {
         var source = text.header(summary: "int8 implicit-GEMM conv3d, wgmma m64n\(config.blockN)k32 (sm_90a), cp.async pipeline", parameters: parameters)
         source += "\n" + ImmaKernelText.prelude + "\n" + Self.wgmmaPrelude + "\n" + wgmmaInstruction()
         if tiling.stagedOutput { source += "\n" + ImmaKernelText.vectorPrelude + "\n" }
+        if tiling.streamKBlocks != nil { source += "\n" + ImmaKernelText.flagPrelude + "\n" }
         source += "\n" + ImmaKernelText.kernelMarker + "\n"
         source += text.constants() + warpgroupConstants() + "\n"
         source += text.signature(name: name, parameters: parameters, minBlocks: config.minBlocks)
         if tiling.residentWeights {
             source += text.persistentBlockSetup() + warpgroupSetup() + text.loaders() + persistentLoop(epilogue: text.epilogue()) + "}\n"
+        } else if tiling.streamKBlocks != nil {
+            source += text.streamKBlockSetup() + warpgroupSetup() + text.loaders() + streamKLoop(epilogue: text.epilogue()) + "}\n"
         } else {
             source += text.blockSetup() + warpgroupSetup() + text.loaders() + mainLoop()
             source += text.splitKExchange() + text.epilogue() + "}\n"
@@ -191,6 +194,72 @@ struct ImmaWgmmaConv3DRenderer {
                 if (next_tile >= M_TILES) break;
                 m_tile = next_tile;
                 m0 = m_tile * BM;
+              }
+
+            """
+    }
+
+    /// A stream-K block's life: for each tile its run of k-tiles touches, the main loop over those k-tiles;
+    /// then a run that starts inside a tile publishes its partial sums (workspace slot and flag of the
+    /// block), and the run that holds a tile's first k-tile adds the partial sums of the later blocks
+    /// that finished the tile, then runs the epilogue. Waits only go to later blocks' first runs, which
+    /// wait for nothing, so a grid that is resident at once cannot deadlock.
+    func streamKLoop(epilogue: String) -> String {
+        let indented = ImmaKernelText.indented
+        return """
+              \(accumulator.type) acc[MB][NB][4];
+              constexpr int VECTORS = MB * NB;  // a partial tile: each thread's accumulators as VECTORS 4-int vectors
+              int work = q3d_work_start(blockIdx.x);
+              const int work_end = q3d_work_start(blockIdx.x + 1);
+              while (work < work_end) {
+                // This run: k-tiles [k_begin, k_begin + k_count) of tile `tile`; n-tiles vary fastest, so that
+                // neighbouring blocks share activation rows in L2.
+                const int tile = work / K_TILES;
+                k_begin = work - tile * K_TILES;
+                k_count = K_TILES - k_begin < work_end - work ? K_TILES - k_begin : work_end - work;
+                m0 = (tile / N_TILES) * BM;
+                n0 = (tile % N_TILES) * BN;
+                set_rows(m0);
+                set_columns(n0);
+                // The previous run's operations, epilogue staging or partial-sum stores have left the ring.
+                __syncthreads();
+
+            """ + indented(text.prologue(depth: "PREFETCH")) + ImmaKernelText.eachAccumulator("acc[mb][j][r] = \(accumulator.zero);", indent: 4)
+            + indented(kLoop(weights: "ring_base + read_stage * STAGE_BYTES + A_BYTES")) + """
+                if (k_begin != 0) {
+                  // A later part of the tile: publish the partial sums in this block's slot, then raise its flag for the
+                  // block that holds the tile's first k-tile (the threadfence example of the CUDA guide).
+                  int32_t* mine = workspace + (blockIdx.x * VECTORS * THREADS + tid) * 4;
+                  #pragma unroll
+                  for (int mb = 0; mb < MB; ++mb)
+                    #pragma unroll
+                    for (int j = 0; j < NB; ++j) q3d_store_s32x4(mine + (mb * NB + j) * THREADS * 4, acc[mb][j]);
+                  __threadfence();
+                  __syncthreads();
+                  if (tid == 0) atomicAdd(counters + blockIdx.x, 1);
+                } else {
+                  // The tile's first k-tile: the blocks after this one that started their runs inside the tile
+                  // multiplied the rest of it; add their partial sums as each flag goes up.
+                  for (int other = blockIdx.x + 1; k_count < K_TILES && other < GRID_BLOCKS && q3d_work_start(other) < (tile + 1) * K_TILES; ++other) {
+                    if (tid == 0) q3d_wait_flag(counters + other);
+                    __syncthreads();
+                    const int32_t* theirs = workspace + (other * VECTORS * THREADS + tid) * 4;
+                    #pragma unroll
+                    for (int mb = 0; mb < MB; ++mb)
+                      #pragma unroll
+                      for (int j = 0; j < NB; ++j) {
+                        int v[4];
+                        q3d_load_s32x4_cg(theirs + (mb * NB + j) * THREADS * 4, v);
+                        #pragma unroll
+                        for (int r = 0; r < 4; ++r) acc[mb][j][r] += v[r];
+                      }
+                  }
+                  {
+
+            """ + indented(indented(indented(epilogue))) + """
+                  }
+                }
+                work += k_count;
               }
 
             """

@@ -46,6 +46,8 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
             inputVectorBytes: config.inputVectorBytes, rasterGroup: config.rasterGroup, sharedAlignment: 1024)
         if config.persistent == 1 {
             tiling.persistentBlocks = ImmaTiling.persistentBlocks(mTiles: tiling.mTiles, nTiles: tiling.nTiles, minBlocks: config.minBlocks)
+        } else if config.streamK == 1 {
+            tiling.streamKBlocks = ImmaTiling.streamKBlocks(work: tiling.tiles * tiling.kTiles, minBlocks: config.minBlocks)
         }
         tiling.stagedOutput = config.stagedOutput == 1
         return tiling
@@ -147,12 +149,30 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
         }
         // staged_output (knob 12): one contiguous row segment per output pixel, which a grouped GEMM's
         // columns are not.
-        guard fixed >= 12, config.stagedOutput == 1 else { return }
-        if !persistentAndStaging {
+        guard fixed >= 12 else { return }
+        if config.stagedOutput == 1, !persistentAndStaging {
             guard report(.notRendered(knob: "staged_output")) else { return }
         }
-        if geometry.isGrouped {
+        if config.stagedOutput == 1, geometry.isGrouped {
             guard report(.stagedGrouped(groups: geometry.groups)) else { return }
+        }
+        // stream_k (knob 13): its own grid over one GEMM's tiles, whole reductions shared out, the ring of
+        // a non-persistent kernel (counted above), a partial tile per block in the workspace.
+        guard fixed >= 13, config.streamK == 1 else { return }
+        if !persistentAndStaging {
+            guard report(.notRendered(knob: "stream_k")) else { return }
+        }
+        if config.splitK != 1 {
+            guard report(.streamKConflict(knob: "split_k", value: config.splitK)) else { return }
+        }
+        if config.persistent != 0 {
+            guard report(.streamKConflict(knob: "persistent", value: config.persistent)) else { return }
+        }
+        if geometry.isGrouped {
+            guard report(.streamKGrouped(groups: geometry.groups)) else { return }
+        }
+        if tiling.workspaceElements * 4 > ImmaLimits.maxWorkspaceBytes {
+            guard report(.workspace(bytes: tiling.workspaceElements * 4, limit: ImmaLimits.maxWorkspaceBytes)) else { return }
         }
     }
 
@@ -207,6 +227,7 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
             "min_blocks above 1 only where that many blocks' estimated registers and shared memory (plus 1 KiB each) fit one SM",
             "persistent 1 only without split-K, its resident weights (every k-tile of a channel tile) within the shared memory above",
             "staged_output 1 only for ungrouped GEMMs, its 2 x block_m x block_n staging bytes within the shared memory above",
+            "stream_k 1 only for ungrouped GEMMs, without split-K or persistent, its partial tile per block within the workspace limit",
         ] + (packs ? ["group_pack one of \(groupPacks): divisors P of the \(geometry.workload.groups) groups whose GEMM of P x C/G "
             + "channels the copies can read, up to 256 channels; the rules above then read that GEMM"] : [])
     }
@@ -223,8 +244,8 @@ extension PrefixRuleConstraints where Config == ImmaWgmmaConv3DConfig {
             build: { v in
                 ImmaWgmmaConv3DConfig(
                     blockM: v[0], blockN: v[1], blockK: v[3], warpgroups: v[2], stages: v[5], wgmmaInFlight: v[6], splitK: v[7],
-                    inputVectorBytes: v[4], rasterGroup: v[8], minBlocks: v[9], groupPack: v.count > 12 ? v[12] : rules.groupPacks[0],
-                    persistent: v[10], stagedOutput: v[11])
+                    inputVectorBytes: v[4], rasterGroup: v[8], minBlocks: v[9], groupPack: v.count > 13 ? v[13] : rules.groupPacks[0],
+                    persistent: v[10], stagedOutput: v[11], streamK: v[12])
             },
             passes: { rules.passes($0, fixed: $1) })
     }

@@ -80,11 +80,12 @@ extension ImmaWgmmaConv3DTemplate {
         let byThreads = 2048 / config.threads
         let byRegisters = max(config.minBlocks, arch.registersPerBlock / (config.threads * max(registers, 1)))
         let resident = max(1, min(bySharedMemory, byThreads, byRegisters))
-        // A persistent grid walks the tiles with a fixed number of blocks.
-        let blocks = tiling.persistentBlocks ?? tiling.tiles * config.splitK
+        // A persistent or stream-K grid walks the tiles with a fixed number of blocks.
+        let blocks = tiling.persistentBlocks ?? tiling.streamKBlocks ?? tiling.tiles * config.splitK
+        let work = tiling.tiles * tiling.kTiles
         let slots = multiprocessors * Double(resident)
         let waves = (Double(blocks) / slots).rounded(.up)
-        let kTilesPerBlock = ImmaConv3DGeometry.ceilDiv(tiling.kTiles, config.splitK)
+        let kTilesPerBlock = tiling.streamKBlocks.map { ImmaConv3DGeometry.ceilDiv(work, $0) } ?? ImmaConv3DGeometry.ceilDiv(tiling.kTiles, config.splitK)
         // Every block multiplies whole tiles; the activations are read once per channel tile, the
         // weights once per row tile, split-K partial sums written and read back once each.
         let paddedMACs = Double(tiling.mTiles * config.blockM) * Double(tiling.nTiles * config.blockN)
@@ -100,6 +101,9 @@ extension ImmaWgmmaConv3DTemplate {
         if let persistent = tiling.persistentBlocks {
             let stride = persistent / tiling.nTiles
             quantization = Double(ImmaConv3DGeometry.ceilDiv(tiling.mTiles, stride) * stride) / Double(tiling.mTiles)
+        } else if let streamK = tiling.streamKBlocks {
+            // Stream-K's is in the k-tiles each block takes: the longest run against the mean.
+            quantization = Double(kTilesPerBlock * streamK) / Double(work) * (Double(streamK) / min(Double(streamK), slots))
         }
         let roofline = max(paddedMACs / 990e12, globalBytes / 3.35e12) * quantization
         return [

@@ -22,7 +22,9 @@ public enum ImmaWgmmaConv3DTemplate {
     public static let blockNValues = [16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224]
     public static let blockKValues = [32, 64, 128]
     public static let warpgroupsValues = [1, 2, 3]
-    public static let stagesValues = [2, 3, 4, 5]
+    /// 6 and 8 deepen the ring where a k-tile is small and the reduction short (r2p1d.t's 16 KB A tiles,
+    /// four to a 128-row tile): more copies in flight per SM, where the shared memory allows them.
+    public static let stagesValues = [2, 3, 4, 5, 6, 8]
     public static let wgmmaInFlightValues = [0, 1]
     public static let splitKValues = ImmaConv3DTemplate.splitKValues
     public static let inputVectorValues = ImmaConv3DGeometry.vectorWidths
@@ -30,13 +32,14 @@ public enum ImmaWgmmaConv3DTemplate {
     public static let minBlocksValues = [1, 2, 3, 4]
     public static let persistentValues = [0, 1]
     public static let stagedOutputValues = [0, 1]
+    public static let streamKValues = [0, 1]
 
     static let knobOrder: [(ImmaWgmmaConv3DConfig.CodingKeys, [Int])] = [
         (.blockM, blockMValues), (.blockN, blockNValues), (.warpgroups, warpgroupsValues), (.blockK, blockKValues),
         (.inputVectorBytes, inputVectorValues), (.stages, stagesValues), (.wgmmaInFlight, wgmmaInFlightValues),
         (.splitK, splitKValues),
         (.rasterGroup, rasterGroupValues), (.minBlocks, minBlocksValues), (.persistent, persistentValues),
-        (.stagedOutput, stagedOutputValues),
+        (.stagedOutput, stagedOutputValues), (.streamK, streamKValues),
     ]
 
     /// The knobs of an ungrouped convolution's space; a grouped one adds `group_pack` (``knobs(for:on:)``).
@@ -161,6 +164,9 @@ public enum ImmaWgmmaConv3DTemplate {
         guard config.splitK <= tiling.kTiles else { throw mismatch("split_k \(config.splitK) exceeds the \(tiling.kTiles) k-tiles") }
         guard config.stages >= 2 + config.wgmmaInFlight else {
             throw mismatch("\(config.stages) stages leave no stage to load into with \(config.wgmmaInFlight) wgmma group in flight")
+        }
+        guard config.streamK == 0 || (config.splitK == 1 && config.persistent == 0 && !geometry.isGrouped) else {
+            throw mismatch("stream_k 1 shares out the k-tiles of one GEMM itself: it needs split_k 1, persistent 0 and an ungrouped convolution")
         }
         guard tiling.workspaceElements <= Int(Int32.max) else {
             throw mismatch("a split-K workspace of \(tiling.workspaceElements) \(accumulators) is past 32-bit indexing")
