@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Session 7: imma_halo with resident weights (bench/halo_resident_candidates.txt) on the four layers whose weights fit,
 # against the best imma_wgmma and imma_halo configs so far of the same layers, PyTorch fp16 channels-last before and after,
-# in one device run (about 7 minutes; not yet run: session 7 got no machine).
+# in one device run (session 7 got no machine; run in session 8, 2026-12-06: bench/results/2026-12-06-h100-s7a-*).
 S=Scripts/gpu_session.sh
 LAYERS_RE='^(r3d\.l1|unet\.64|r2p1d\.s|r2p1d\.t) '
 grep -E "$LAYERS_RE" bench/best_2026-12-05.txt > /tmp/base_wgmma.txt
