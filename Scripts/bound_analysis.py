@@ -121,6 +121,9 @@ def analyse(row, sms):
     g = geometry(row["workload"])
     bm, bn, bk = cfg["block_m"], cfg["block_n"], cfg["block_k"]
     threads = 128 * cfg["warpgroups"] if "warpgroups" in cfg else 32 * cfg["warps_m"] * cfg["warps_n"]
+    specialized = cfg.get("warp_specialized", 0) == 1
+    if specialized:
+        threads += 128  # the producer warpgroup
     split = cfg.get("split_k", 1)
     tiles = math.ceil(g["m"] / bm) * math.ceil(g["n"] / bn)
     k_tiles = math.ceil(g["reduction"] / bk)
@@ -131,7 +134,7 @@ def analyse(row, sms):
         # Stream-K: 132 x min_blocks blocks share the k-tiles; each publishes at most one partial tile.
         stream_blocks = min(tiles * k_tiles, sms * cfg.get("min_blocks", 1))
         workspace = 2 * stream_blocks * bm * bn * 4
-    smem = cfg["stages"] * (bm + bn) * bk + (1024 if "warpgroups" in cfg else 0)
+    smem = cfg["stages"] * (bm + bn) * bk + (1024 if "warpgroups" in cfg else 0) + (16 * cfg["stages"] if specialized else 0)
     regs = row.get("registers") or 255
     warp_regs = round_up(regs * 32, 256)
     per_sm = min(SMEM_PER_SM // (smem + 1024), REGS_PER_SM // (warp_regs * threads // 32), 2048 // threads, 32)
@@ -143,7 +146,8 @@ def analyse(row, sms):
         "dram_mb": g["min_bytes"] / 1e6, "blocks": blocks, "per_sm": per_sm,
         "waves": blocks / (sms * max(per_sm, 1)), "registers": regs, "threads": threads, "smem_kb": smem / 1024,
         "peak_ms": g["flops"] / PEAK_TOPS / 1e9,
-        "tile": f"{bm}x{bn}x{bk}, {cfg['stages']}, " + ("stream-K" if stream_k else f"{split}"),
+        "tile": f"{bm}x{bn}x{bk}, {cfg['stages']}, " + ("stream-K" if stream_k else f"{split}")
+                + (", warp-specialized" if specialized else ""),
     }
 
 

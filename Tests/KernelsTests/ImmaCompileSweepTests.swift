@@ -89,8 +89,10 @@ final class ImmaCompileSweepTests: XCTestCase {
         try Self.compileAll(cases, label: "imma wgmma")
     }
 
-    /// Compiles the cases two at a time and fails with the first few errors.
-    static func compileAll(_ cases: [Case], label: String) throws {
+    /// Compiles the cases two at a time and fails with the first few errors; returns the kernels that spill
+    /// (name, architecture, config and bytes), for the sweeps that require none.
+    @discardableResult
+    static func compileAll(_ cases: [Case], label: String) throws -> [String] {
         let results = Mutex<[Result]>([])
         let start = Date()
         DispatchQueue.concurrentPerform(iterations: cases.count) { i in
@@ -113,10 +115,10 @@ final class ImmaCompileSweepTests: XCTestCase {
         let seconds = all.map(\.seconds).sorted()
         print(String(format: "%@ compile sweep: %d kernels in %.0f s wall (median %.2f s, max %.2f s each), %d failures",
                      label, all.count, Date().timeIntervalSince(start), seconds[seconds.count / 2], seconds.last ?? 0, failures.count))
-        let spilling = all.filter { ($0.spillBytes ?? 0) > 0 }
-        print("  \(spilling.count) kernels spill" + (spilling.isEmpty ? "" : ": ") + spilling.prefix(10).map { r in
+        let spilling = all.filter { ($0.spillBytes ?? 0) > 0 }.map { r in
             "\(cases[r.index].name) \(cases[r.index].arch) [\(cases[r.index].config)] \(r.spillBytes ?? 0) B"
-        }.joined(separator: "; "))
+        }
+        print("  \(spilling.count) kernels spill" + (spilling.isEmpty ? "" : ": ") + spilling.prefix(10).joined(separator: "; "))
         for r in all where cases[r.index].isDefault {
             let c = cases[r.index]
             print("  default \(c.name) \(c.arch): [\(c.config)] \(r.registers.map(String.init) ?? "?") registers, "
@@ -126,5 +128,6 @@ final class ImmaCompileSweepTests: XCTestCase {
             let c = cases[r.index]
             return "\(c.name) \(c.arch) [\(c.config)] \(c.output): \(r.error ?? "")"
         }.joined(separator: "\n\n"))
+        return spilling
     }
 }

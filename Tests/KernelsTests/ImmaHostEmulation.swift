@@ -24,6 +24,7 @@ enum ImmaHostEmulation {
         #include <cstdlib>
         #include <cstring>
         #include <functional>
+        #include <map>
         #include <random>
         #include <vector>
         #include <sys/mman.h>
@@ -95,8 +96,15 @@ enum ImmaHostEmulation {
           std::vector<WgmmaRegisterA> register_a;
         };
 
+        // An mbarrier: `pending` arrivals left in the current phase (of `count`), `phase` phases completed. A
+        // cp.async.mbarrier.arrive keeps the thread's copies in `async` as one pending arrival; they land only
+        // when a waiter needs the phase, as late as the PTX allows, and `landed[p]` keeps what landed at the last
+        // phase of parity p, for the waiters' fence.proxy.async.
+        struct MBarrier { int count = 0, pending = 0; long phase = 0; std::vector<std::vector<Copy>> async; std::vector<Copy> landed[2]; };
+
         static Block* block = nullptr;
         static std::vector<WarpGroup> warpgroups;
+        static std::map<uint32_t, MBarrier> mbarriers;  // by shared address, per block
         // Per shared byte: 1 while it holds cp.async data its writer has not fenced for the async proxy.
         static std::vector<uint8_t> unfenced;
         static std::vector<Buffer> buffers;
@@ -124,6 +132,7 @@ enum ImmaHostEmulation {
           for (int id = 0; id < 16; ++id) b.named_arrived[id] = 0;
           warpgroups.assign(threads / 128, WarpGroup());
           unfenced.assign(smem_bytes, 0);
+          mbarriers.clear();
           for (Thread& t : b.threads) {
             t.done = false;
             t.until = nullptr;
@@ -205,12 +214,40 @@ enum ImmaHostEmulation {
 
         static int8_t byte_of(uint32_t word, int i) { return static_cast<int8_t>((word >> (8 * i)) & 0xff); }
 
-        static void apply(const Copy& copy) {
+        // A copy lands: its bytes (zero past src_bytes) reach shared memory, not yet fenced for the async proxy.
+        static void land(const Copy& copy) {
           uint8_t* dst = block->smem.data() + copy.dst;
           if (copy.src_bytes > 0) memcpy(dst, copy.src, copy.src_bytes);
           memset(dst + copy.src_bytes, 0, copy.size - copy.src_bytes);
           memset(unfenced.data() + copy.dst, 1, copy.size);
+        }
+        static void apply(const Copy& copy) {
+          land(copy);
           me().landed.push_back(copy);
+        }
+
+        static MBarrier& mbarrier_at(uint32_t address, const char* what) {
+          auto found = mbarriers.find(address);
+          if (found == mbarriers.end()) fail("%s: no mbarrier initialized at shared address %u (thread %d)", what, address, block->current);
+          return found->second;
+        }
+        // Completes the current phase: the copies of its cp.async arrivals land.
+        static void complete_phase(MBarrier& b) {
+          std::vector<Copy>& landed = b.landed[b.phase & 1];
+          landed.clear();
+          for (const std::vector<Copy>& copies : b.async)
+            for (const Copy& copy : copies) {
+              land(copy);
+              landed.push_back(copy);
+            }
+          b.async.clear();
+          b.phase++;
+          b.pending = b.count;
+        }
+        // An arrival while every missing one of the current phase is a cp.async arrival belongs to the next phase:
+        // the current one completes first (its copies land now, the latest they can).
+        static void count_arrival(MBarrier& b) {
+          if (!b.async.empty() && b.pending == (int)b.async.size()) complete_phase(b);
         }
 
         // A collective of the 128 threads of a warpgroup: each deposits, the last computes for all.
@@ -367,6 +404,78 @@ enum ImmaHostEmulation {
             switch_out([generation, id] { return block->named_generation[id] != generation; });
           }
         }
+        // bar.sync id, count: completes when `count` threads have arrived; threads arriving with another count fail.
+        Q3D_DEVICE void q3d_named_barrier(int id, int count) {
+          using namespace q3d_emu;
+          if (id <= 0 || id >= 16) fail("thread %d: named barrier %d outside 1..15", block->current, id);
+          if (count <= 0 || count % 32 != 0 || count > (int)block->threads.size()) fail("named barrier %d: count %d", id, count);
+          static int counts[16];
+          if (block->named_arrived[id] == 0) counts[id] = count;
+          else if (counts[id] != count) fail("named barrier %d: threads arrive with counts %d and %d", id, counts[id], count);
+          const long generation = block->named_generation[id];
+          if (++block->named_arrived[id] == count) {
+            block->named_arrived[id] = 0;
+            block->named_generation[id]++;
+            switch_out(nullptr);
+          } else {
+            switch_out([generation, id] { return block->named_generation[id] != generation; });
+          }
+        }
+        Q3D_DEVICE void q3d_mbarrier_init(uint32_t address, int count) {
+          using namespace q3d_emu;
+          check_shared(address, 8, 8, "mbarrier");
+          if (count <= 0) fail("mbarrier at %u initialized with count %d", address, count);
+          MBarrier& b = mbarriers[address];
+          b = MBarrier();
+          b.count = b.pending = count;
+          memset(block->smem.data() + address, 0x3B, 8);
+        }
+        Q3D_DEVICE void q3d_mbarrier_arrive(uint32_t address) {
+          using namespace q3d_emu;
+          MBarrier& b = mbarrier_at(address, "mbarrier.arrive");
+          count_arrival(b);
+          if (--b.pending == 0) complete_phase(b);
+        }
+        // The thread's copies so far (committed or not) become one arrival, counted when they land.
+        Q3D_DEVICE void q3d_cp_async_mbarrier_arrive(uint32_t address) {
+          using namespace q3d_emu;
+          MBarrier& b = mbarrier_at(address, "cp.async.mbarrier.arrive");
+          count_arrival(b);
+          Thread& t = me();
+          std::vector<Copy> copies;
+          for (const std::vector<Copy>& group : t.committed) copies.insert(copies.end(), group.begin(), group.end());
+          copies.insert(copies.end(), t.open.begin(), t.open.end());
+          t.committed.clear();
+          t.open.clear();
+          b.async.push_back(std::move(copies));
+        }
+        // try_wait.parity: done once the phase of parity `parity` has completed, i.e. the current phase's parity
+        // differs. A phase whose missing arrivals are all cp.async arrivals completes here, its copies landing.
+        Q3D_DEVICE void q3d_mbarrier_wait(uint32_t address, int parity) {
+          using namespace q3d_emu;
+          MBarrier* b = &mbarrier_at(address, "mbarrier wait");
+          auto done = [b, parity] {
+            if ((int)(b->phase & 1) != parity) return true;
+            if (!b->async.empty() && b->pending == (int)b->async.size()) {
+              complete_phase(*b);
+              return true;
+            }
+            return false;
+          };
+          switch_out(done);
+          Thread& t = me();
+          t.landed.insert(t.landed.end(), b->landed[parity].begin(), b->landed[parity].end());
+        }
+        Q3D_DEVICE void q3d_cp_async_wait_all() {
+          using namespace q3d_emu;
+          Thread& t = me();
+          for (const std::vector<Copy>& group : t.committed)
+            for (const Copy& copy : group) apply(copy);
+          for (const Copy& copy : t.open) apply(copy);
+          t.committed.clear();
+          t.open.clear();
+          switch_out(nullptr);
+        }
         static void __threadfence() {}
         static int atomicAdd(int* p, int v) {
           q3d_emu::check_global(p, 4, 4, "atomicAdd");
@@ -401,6 +510,8 @@ enum ImmaHostEmulation {
           if (src_bytes < 0 || src_bytes > BYTES) fail("cp.async source size %d of %d", src_bytes, BYTES);
           if (reinterpret_cast<uintptr_t>(src) % BYTES != 0) fail("cp.async source %p not %d-byte aligned", src, BYTES);
           if (src_bytes > 0) check_global(src, src_bytes, BYTES, "cp.async source");
+          for (const auto& entry : mbarriers)
+            if (dst < entry.first + 8 && entry.first < dst + BYTES) fail("cp.async destination %u overwrites the mbarrier at %u", dst, entry.first);
           memset(block->smem.data() + dst, 0xA5, BYTES);
           me().open.push_back(Copy{dst, static_cast<const uint8_t*>(src), BYTES, src_bytes});
         }

@@ -70,9 +70,10 @@ public enum HmmaWgmmaConv3DTemplate {
         try ImmaWgmmaConv3DTemplate.checkStructure(config)
         func mismatch(_ reason: String) -> KernelsError { .configMismatch(template: name, reason: reason) }
         guard config.groupPack == 1 else { throw mismatch("group_pack \(config.groupPack): the fp16 template has no grouped convolutions") }
-        guard config.persistent == 0, config.stagedOutput == 0, config.streamK == 0 else {
+        guard config.persistent == 0, config.stagedOutput == 0, config.streamK == 0, config.warpSpecialized == 0 else {
             throw mismatch(
-                "persistent \(config.persistent), staged_output \(config.stagedOutput), stream_k \(config.streamK): the fp16 template renders none of them; expected 0")
+                "persistent \(config.persistent), staged_output \(config.stagedOutput), stream_k \(config.streamK), "
+                    + "warp_specialized \(config.warpSpecialized): the fp16 template renders none of them; expected 0")
         }
         let tiling = try ImmaWgmmaConv3DTemplate.renderableTiling(geometry, config, template: name, accumulators: "floats")
         return HmmaWgmmaConv3DRenderer(config: config, tiling: tiling, output: output).render()

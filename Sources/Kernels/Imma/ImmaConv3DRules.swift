@@ -135,6 +135,7 @@ public enum ImmaConv3DViolation: Hashable, Sendable, CustomStringConvertible {
     case notRendered(knob: String)
     case streamKConflict(knob: String, value: Int)
     case streamKGrouped(groups: Int)
+    case warpSpecializedConflict(knob: String, value: Int)
 
     public var description: String {
         switch self {
@@ -174,6 +175,8 @@ public enum ImmaConv3DViolation: Hashable, Sendable, CustomStringConvertible {
             return "stream_k 1 shares out the k-tiles with its own grid: \(knob) \(value) must be \(knob == "split_k" ? 1 : 0)"
         case let .streamKGrouped(groups):
             return "stream_k 1 walks the tiles of one GEMM: not for \(groups) grouped GEMMs"
+        case let .warpSpecializedConflict(knob, value):
+            return "warp_specialized 1 hands a block's own k-tiles from its producer to its consumers: \(knob) \(value) must be \(knob == "split_k" ? 1 : 0)"
         case let .persistentSplit(splits):
             return "persistent 1 walks whole output tiles: split_k \(splits) must be 1"
         case let .groupPack(pack, candidates):

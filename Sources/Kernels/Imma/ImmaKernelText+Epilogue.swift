@@ -175,7 +175,7 @@ extension ImmaKernelText {
         return """
               if (group == GROUPS - 1 && n0 == 0) {
                 constexpr int PADDING = OUT_PITCH - OUT_K;
-                for (int i = tid; i < BM * PADDING; i += THREADS) {
+                for (int i = tid; i < BM * PADDING; i += \(epilogueThreads)) {
                   const int m = m0 + i / PADDING;
                   if (m < GEMM_M) output[m * OUT_PITCH + OUT_K + i % PADDING] = 0;
                 }
@@ -183,6 +183,11 @@ extension ImmaKernelText {
 
             """
     }
+
+    /// The threads that run the epilogue, and the barrier among them: the block's, or a warp-specialized
+    /// kernel's consumer warpgroups (named barrier 1), while its producer may already load the next tile.
+    var epilogueThreads: String { tiling.warpSpecialized ? "CONSUMERS" : "THREADS" }
+    var epilogueBarrier: String { tiling.warpSpecialized ? "q3d_named_barrier(1, CONSUMERS)" : "__syncthreads()" }
 
     /// Global loads and stores of whole 4-, 8- or 16-byte vectors, for the staged epilogue (rendered
     /// before the kernel marker only where a kernel stages its output).
@@ -242,7 +247,7 @@ extension ImmaKernelText {
         let residualIn = !residual ? "" : """
               // The residual tile comes in as whole vectors too.
               int8_t* const staged_residual = staged + BM * BN;
-              for (int i = tid; i < BM * ROW_VECTORS; i += THREADS) {
+              for (int i = tid; i < BM * ROW_VECTORS; i += \(epilogueThreads)) {
                 const int row = i / ROW_VECTORS, col = (i % ROW_VECTORS) * OV;
                 const int m = m0 + row, n = n0 + col;
                 if (m < GEMM_M && n < OUT_PITCH) {
@@ -252,14 +257,14 @@ extension ImmaKernelText {
                   for (int w = 0; w < OV / 4; ++w) reinterpret_cast<uint32_t*>(staged_residual + row * BN + col)[w] = v[w];
                 }
               }
-              __syncthreads();
+              \(epilogueBarrier);
 
             """
         return """
               // Staged int8 output: each thread's 2-byte pairs (of 8 different pixels) go to a BM x BN tile in shared
               // memory; the block then stores the tile as whole OV-byte vectors of consecutive channels of one pixel.
               constexpr int OV = \(vector), ROW_VECTORS = BN / OV;
-              __syncthreads();  // every warp is done with what the staging area reuses
+              \(epilogueBarrier);  // every warp is done with what the staging area reuses
               int8_t* const staged = reinterpret_cast<int8_t*>(smem) + (ring_base - q3d_shared_address(smem)) + \(tiling.stagingOffset);
 
             """ + residualIn + """
@@ -277,8 +282,8 @@ extension ImmaKernelText {
                     const int row = frag_row0 + mi * FRAG_ROW_STEP + g + 8 * h, m = m0 + row;
             \(body)      }
               }
-              __syncthreads();
-              for (int i = tid; i < BM * ROW_VECTORS; i += THREADS) {
+              \(epilogueBarrier);
+              for (int i = tid; i < BM * ROW_VECTORS; i += \(epilogueThreads)) {
                 const int row = i / ROW_VECTORS, col = (i % ROW_VECTORS) * OV;
                 const int m = m0 + row, n = n0 + col;
                 if (m < GEMM_M && n < OUT_PITCH) {

@@ -8,8 +8,11 @@ extension ImmaKernelText {
     /// `load_weights()` copies every k-tile's B tile once, to `panel_base + kt * B_BYTES`. A stream-K
     /// kernel (``ImmaTiling/streamKBlocks``) moves from tile to tile: `set_rows(m0)` and `set_columns(n0)`.
     func loaders() -> String {
-        let aGuard = tiling.inputPieces % tiling.threads == 0 ? "" : "if (row < BM) "
-        let bGuard = tiling.weightPieces % tiling.threads == 0 ? "" : "if (row < BN) "
+        let aGuard = tiling.inputPieces % tiling.loaderThreads == 0 ? "" : "if (row < BM) "
+        let bGuard = tiling.weightPieces % tiling.loaderThreads == 0 ? "" : "if (row < BN) "
+        // The copying threads: all of the block's, or a warp-specialized kernel's producer warpgroup, whose
+        // thread ltid = tid - CONSUMERS counts from 0.
+        let (tid, threads) = tiling.warpSpecialized ? ("ltid", "LOADERS") : ("tid", "THREADS")
         // A grouped kernel's reduction runs over its group's GROUP_C channels, from channel group * GROUP_C,
         // and its columns over the group's GROUP_K filters.
         let grouped = geometry.isGrouped
@@ -21,7 +24,7 @@ extension ImmaKernelText {
         let rows = """
               #pragma unroll
               for (int i = 0; i < A_ITERS; ++i) {
-                const int m = m0 + tid / A_PER_ROW + i * A_ROW_STEP;
+                const int m = m0 + \(tid) / A_PER_ROW + i * A_ROW_STEP;
                 const int p = m < GEMM_M ? m : 0;
                 const int x = p % OUT_W, y = (p / OUT_W) % OUT_H, z = (p / (OUT_W * OUT_H)) % OUT_D;
                 const int n = p / (OUT_W * OUT_H * OUT_D);
@@ -41,7 +44,7 @@ extension ImmaKernelText {
                 const bool k_inside = k < GEMM_K;
                 #pragma unroll
                 for (int i = 0; i < A_ITERS; ++i) {
-                  const int row = tid / A_PER_ROW + i * A_ROW_STEP;
+                  const int row = \(tid) / A_PER_ROW + i * A_ROW_STEP;
                   \(aGuard){
                     const bool inside = k_inside && (unsigned)(a_z[i] + dz) < (unsigned)IN_D
                         && (unsigned)(a_y[i] + dy) < (unsigned)IN_H && (unsigned)(a_x[i] + dx) < (unsigned)IN_W;
@@ -54,7 +57,7 @@ extension ImmaKernelText {
         let columns = """
               #pragma unroll
               for (int i = 0; i < B_ITERS; ++i) {
-                const int n = n0 + tid / B_PER_ROW + i * B_ROW_STEP;
+                const int n = n0 + \(tid) / B_PER_ROW + i * B_ROW_STEP;
                 b_row[i] = \(filterRow);
               }
             """
@@ -62,7 +65,7 @@ extension ImmaKernelText {
                 const int kb = kt * BK + b_byte;
                 #pragma unroll
                 for (int i = 0; i < B_ITERS; ++i) {
-                  const int row = tid / B_PER_ROW + i * B_ROW_STEP;
+                  const int row = \(tid) / B_PER_ROW + i * B_ROW_STEP;
                   \(bGuard){
                     const bool inside = b_row[i] >= 0 && kb < GEMM_K;
                     const int8_t* src = weight + (inside ? b_row[i] + kb : 0);
@@ -109,21 +112,21 @@ extension ImmaKernelText {
                 """
         }
         return """
-              // A loader. Each thread copies A_VEC bytes at byte a_byte of rows tid / A_PER_ROW + i * A_ROW_STEP.
+              // A loader. Each thread copies A_VEC bytes at byte a_byte of rows \(tid) / A_PER_ROW + i * A_ROW_STEP.
               // Per row it keeps the output pixel's input origin (z, y, x after stride and padding) and its pixel
               // index; a row past GEMM_M gets an origin no tap can bring inside the input.
               constexpr int A_PER_ROW = BK / A_VEC, A_PIECES = BM * A_PER_ROW;
-              constexpr int A_ITERS = (A_PIECES + THREADS - 1) / THREADS, A_ROW_STEP = THREADS / A_PER_ROW;
-              const int a_byte = (tid % A_PER_ROW) * A_VEC;
+              constexpr int A_ITERS = (A_PIECES + \(threads) - 1) / \(threads), A_ROW_STEP = \(threads) / A_PER_ROW;
+              const int a_byte = (\(tid) % A_PER_ROW) * A_VEC;
               int a_pixel[A_ITERS], a_z[A_ITERS], a_y[A_ITERS], a_x[A_ITERS];
 
             """ + rowSetup + """
 
-              // B loader: B_VEC bytes at byte b_byte of filter rows tid / B_PER_ROW + i * B_ROW_STEP; b_row is the
+              // B loader: B_VEC bytes at byte b_byte of filter rows \(tid) / B_PER_ROW + i * B_ROW_STEP; b_row is the
               // row's offset in the weights, -1 past the filters.
               constexpr int B_PER_ROW = BK / B_VEC, B_PIECES = BN * B_PER_ROW;
-              constexpr int B_ITERS = (B_PIECES + THREADS - 1) / THREADS, B_ROW_STEP = THREADS / B_PER_ROW;
-              const int b_byte = (tid % B_PER_ROW) * B_VEC;
+              constexpr int B_ITERS = (B_PIECES + \(threads) - 1) / \(threads), B_ROW_STEP = \(threads) / B_PER_ROW;
+              const int b_byte = (\(tid) % B_PER_ROW) * B_VEC;
               int b_row[B_ITERS];
 
             """ + (movesColumns ? "  auto set_columns = [&](int n0) {\n" + Self.indented(columns) + "\n  };\n" : columns + "\n") + "\n" + copies

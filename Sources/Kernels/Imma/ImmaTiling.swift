@@ -25,6 +25,16 @@ struct ImmaTiling: Hashable, Sendable {
     /// A stream-K kernel (`wgmma` template, `stream_k` 1): this many blocks share out the `tiles x kTiles`
     /// k-tiles of all output tiles evenly, in contiguous runs; nil otherwise.
     var streamKBlocks: Int? = nil
+    /// A warp-specialized kernel (`wgmma` template, `warp_specialized` 1): `threads` counts one more
+    /// warpgroup, the producer, which alone runs the `cp.async` loaders and hands stages to the
+    /// multiplying warpgroups (the consumers) through mbarriers in shared memory instead of a block-wide
+    /// barrier per k-tile.
+    var warpSpecialized = false
+
+    /// Threads that hold accumulators and run the epilogue: all but the producer warpgroup.
+    var consumerThreads: Int { warpSpecialized ? threads - 128 : threads }
+    /// Threads that issue the `cp.async` copies: the producer warpgroup, or every thread.
+    var loaderThreads: Int { warpSpecialized ? 128 : threads }
 
     /// Blocks a persistent grid has per Hopper GPU and resident block: the SMs of an H100 or H200 SXM
     /// (a GPU with fewer SMs runs the surplus as a second wave, correctly).
@@ -49,7 +59,21 @@ struct ImmaTiling: Hashable, Sendable {
     var stagedOutput = false
     var stagingBytes: Int { stagedOutput ? 2 * blockM * blockN : 0 }
     /// Where the staging area starts, from the ring's base.
-    var stagingOffset: Int { residentWeights ? stages * stageBytes + weightPanelBytes : 0 }
+    var stagingOffset: Int { stagingAfterRing ? stages * stageBytes + weightPanelBytes : 0 }
+    /// Whether the staging area has shared memory of its own, after the ring (and resident weights): where
+    /// a kernel's ring already holds the next tile's copies when an epilogue runs — a persistent kernel,
+    /// or a warp-specialized stream-K one, whose producer runs ahead into the next run. Elsewhere it
+    /// reuses the drained ring.
+    var stagingAfterRing: Bool { residentWeights || (warpSpecialized && streamKBlocks != nil) }
+    /// Shared bytes of the ring, resident weights and staging area.
+    var usedBytes: Int { stagingAfterRing ? stagingOffset + stagingBytes : max(stages * stageBytes, stagingBytes) }
+
+    /// Where a warp-specialized kernel's mbarriers start, from the ring's base: after everything else,
+    /// `full[s]` (the producer's copies of stage s have landed) at 8 s and `empty[s]` (every consumer
+    /// warp is done with stage s) at 8 (STAGES + s).
+    var barrierOffset: Int { (usedBytes + 7) / 8 * 8 }
+    /// Bytes of those mbarriers: two of 8 bytes per stage (0 unless warp-specialized).
+    var barrierBytes: Int { warpSpecialized ? 16 * stages : 0 }
 
     /// Whether the weights stay in shared memory for the whole kernel.
     var residentWeights: Bool { persistentBlocks != nil }
@@ -75,19 +99,19 @@ struct ImmaTiling: Hashable, Sendable {
     var stageBytes: Int { (blockM + (residentWeights ? 0 : blockN)) * blockK }
     /// Bytes of the resident weights: every k-tile's B tile (0 unless persistent).
     var weightPanelBytes: Int { residentWeights ? kTiles * blockN * blockK : 0 }
-    /// Dynamic shared memory: the stage ring (and the resident weights after it), plus alignment
-    /// slack. A split-K block's epilogue reuses the ring's first word.
+    /// Dynamic shared memory: the stage ring (and the resident weights and staging area), a
+    /// warp-specialized kernel's mbarriers, plus alignment slack. A split-K block's epilogue reuses the
+    /// ring's first word.
     var sharedBytes: Int {
-        let used = residentWeights ? stages * stageBytes + weightPanelBytes + stagingBytes : max(stages * stageBytes, stagingBytes)
-        return used + (sharedAlignment > 128 ? sharedAlignment : 0)
+        (warpSpecialized ? barrierOffset + barrierBytes : usedBytes) + (sharedAlignment > 128 ? sharedAlignment : 0)
     }
 
     /// `cp.async` copies of one A tile (activations), and how many each thread issues.
     var inputPieces: Int { blockM * blockK / max(inputVectorBytes, 1) }
-    var inputPiecesPerThread: Int { ImmaConv3DGeometry.ceilDiv(inputPieces, threads) }
+    var inputPiecesPerThread: Int { ImmaConv3DGeometry.ceilDiv(inputPieces, loaderThreads) }
     /// `cp.async` copies of one B tile (weights), and how many each thread issues.
     var weightPieces: Int { blockN * blockK / geometry.weightVectorBytes }
-    var weightPiecesPerThread: Int { ImmaConv3DGeometry.ceilDiv(weightPieces, threads) }
+    var weightPiecesPerThread: Int { ImmaConv3DGeometry.ceilDiv(weightPieces, loaderThreads) }
     /// Registers the loaders keep: four coordinates per A row (pixel base, z, y, x), one offset per B row.
     var loaderRegisters: Int { 4 * inputPiecesPerThread + 2 * weightPiecesPerThread }
 

@@ -51,11 +51,17 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
     /// k-tile adds them and runs the epilogue. Ungrouped GEMMs, no split-K, not persistent. Omitted from
     /// the JSON when 0.
     public var streamK: Int
+    /// 1: warp-specialized — one more warpgroup, the producer, runs the `cp.async` loaders alone and
+    /// hands each stage to the multiplying warpgroups through two mbarriers (its copies landed; every
+    /// consumer warp done with it), so that no k-tile waits at a block-wide barrier, the consumers issue
+    /// no address arithmetic, and the producer runs ahead into the next tile while they run the epilogue.
+    /// No split-K (stream-K shares out k-tiles by blocks, and works). Omitted from the JSON when 0.
+    public var warpSpecialized: Int
 
     public init(
         blockM: Int, blockN: Int, blockK: Int, warpgroups: Int, stages: Int, wgmmaInFlight: Int = 0, splitK: Int = 1,
         inputVectorBytes: Int = 16, rasterGroup: Int = 1, minBlocks: Int = 1, groupPack: Int = 1, persistent: Int = 0,
-        stagedOutput: Int = 0, streamK: Int = 0
+        stagedOutput: Int = 0, streamK: Int = 0, warpSpecialized: Int = 0
     ) {
         self.blockM = blockM
         self.blockN = blockN
@@ -71,9 +77,11 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
         self.persistent = persistent
         self.stagedOutput = stagedOutput
         self.streamK = streamK
+        self.warpSpecialized = warpSpecialized
     }
 
-    public var threads: Int { 128 * warpgroups }
+    /// Threads per block: the multiplying warpgroups, and the producer warpgroup when warp-specialized.
+    public var threads: Int { 128 * (warpgroups + (warpSpecialized == 1 ? 1 : 0)) }
     /// Rows each warpgroup multiplies: `blockM / warpgroups`, a multiple of 64.
     public var warpgroupM: Int { warpgroups > 0 ? blockM / warpgroups : 0 }
 
@@ -85,6 +93,7 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
         case persistent
         case stagedOutput = "staged_output"
         case streamK = "stream_k"
+        case warpSpecialized = "warp_specialized"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -98,7 +107,8 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
             groupPack: try c.decodeIfPresent(Int.self, forKey: .groupPack) ?? 1,
             persistent: try c.decodeIfPresent(Int.self, forKey: .persistent) ?? 0,
             stagedOutput: try c.decodeIfPresent(Int.self, forKey: .stagedOutput) ?? 0,
-            streamK: try c.decodeIfPresent(Int.self, forKey: .streamK) ?? 0)
+            streamK: try c.decodeIfPresent(Int.self, forKey: .streamK) ?? 0,
+            warpSpecialized: try c.decodeIfPresent(Int.self, forKey: .warpSpecialized) ?? 0)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -106,8 +116,8 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
         for (key, value) in pairs { try c.encode(value, forKey: key) }
     }
 
-    /// The knobs in a fixed order, `group_pack` only when it packs, `persistent`, `staged_output` and
-    /// `stream_k` only when 1.
+    /// The knobs in a fixed order, `group_pack` only when it packs, `persistent`, `staged_output`,
+    /// `stream_k` and `warp_specialized` only when 1.
     var pairs: [(CodingKeys, Int)] {
         var pairs: [(CodingKeys, Int)] = [
             (.blockM, blockM), (.blockN, blockN), (.blockK, blockK), (.warpgroups, warpgroups), (.stages, stages),
@@ -118,6 +128,7 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
         if persistent != 0 { pairs.append((.persistent, persistent)) }
         if stagedOutput != 0 { pairs.append((.stagedOutput, stagedOutput)) }
         if streamK != 0 { pairs.append((.streamK, streamK)) }
+        if warpSpecialized != 0 { pairs.append((.warpSpecialized, warpSpecialized)) }
         return pairs
     }
 
@@ -125,6 +136,7 @@ public struct ImmaWgmmaConv3DConfig: Hashable, Codable, Sendable, CustomStringCo
         "block \(blockM)x\(blockN)x\(blockK) warpgroups \(warpgroups) stages \(stages) in_flight \(wgmmaInFlight) split_k \(splitK) "
             + "a_vector \(inputVectorBytes) raster \(rasterGroup) min_blocks \(minBlocks)" + (groupPack != 1 ? " group_pack \(groupPack)" : "")
             + (persistent != 0 ? " persistent" : "") + (stagedOutput != 0 ? " staged_output" : "") + (streamK != 0 ? " stream_k" : "")
+            + (warpSpecialized != 0 ? " warp_specialized" : "")
     }
 
     /// The configuration as one line of JSON in a fixed key order, as the rendered header records it.
@@ -147,6 +159,7 @@ extension ImmaWgmmaConv3DConfig: TunableConfig {
             CodingKeys.persistent.rawValue: .choice(persistent),
             CodingKeys.stagedOutput.rawValue: .choice(stagedOutput),
             CodingKeys.streamK.rawValue: .choice(streamK),
+            CodingKeys.warpSpecialized.rawValue: .choice(warpSpecialized),
         ]
     }
 
@@ -160,6 +173,7 @@ extension ImmaWgmmaConv3DConfig: TunableConfig {
             minBlocks: try choice(.minBlocks), groupPack: values[CodingKeys.groupPack.rawValue] == nil ? 1 : try choice(.groupPack),
             persistent: values[CodingKeys.persistent.rawValue] == nil ? 0 : try choice(.persistent),
             stagedOutput: values[CodingKeys.stagedOutput.rawValue] == nil ? 0 : try choice(.stagedOutput),
-            streamK: values[CodingKeys.streamK.rawValue] == nil ? 0 : try choice(.streamK))
+            streamK: values[CodingKeys.streamK.rawValue] == nil ? 0 : try choice(.streamK),
+            warpSpecialized: values[CodingKeys.warpSpecialized.rawValue] == nil ? 0 : try choice(.warpSpecialized))
     }
 }

@@ -23,10 +23,16 @@ struct ImmaWgmmaConv3DRenderer {
         source += "\n" + ImmaKernelText.prelude + "\n" + Self.wgmmaPrelude + "\n" + wgmmaInstruction()
         if tiling.stagedOutput { source += "\n" + ImmaKernelText.vectorPrelude + "\n" }
         if tiling.streamKBlocks != nil { source += "\n" + ImmaKernelText.flagPrelude + "\n" }
+        if tiling.warpSpecialized { source += "\n" + Self.handoffPrelude + "\n" }
         source += "\n" + ImmaKernelText.kernelMarker + "\n"
         source += text.constants() + warpgroupConstants() + "\n"
         source += text.signature(name: name, parameters: parameters, minBlocks: config.minBlocks)
-        if tiling.residentWeights {
+        if tiling.warpSpecialized {
+            let setup = tiling.residentWeights
+                ? text.persistentBlockSetup() : (tiling.streamKBlocks != nil ? text.streamKBlockSetup() : text.blockSetup())
+            source += setup + warpgroupSetup()
+            source += warpSpecializedBody(epilogue: text.epilogue()) + "}\n"
+        } else if tiling.residentWeights {
             source += text.persistentBlockSetup() + warpgroupSetup() + text.loaders() + persistentLoop(epilogue: text.epilogue()) + "}\n"
         } else if tiling.streamKBlocks != nil {
             source += text.streamKBlockSetup() + warpgroupSetup() + text.loaders() + streamKLoop(epilogue: text.epilogue()) + "}\n"
@@ -90,7 +96,7 @@ struct ImmaWgmmaConv3DRenderer {
             // wgmma tiles of 64 x BN. The accumulators acc[FRAG_ROWS][FRAG_COLS][4] of a thread: fragment (mb, j) is
             // the 16 x 8 piece at row frag_row0 + 64 mb, column 8 j of the block tile.
             constexpr int WARPGROUPS = \(config.warpgroups), WGM = BM / WARPGROUPS, MB = WGM / 64, NB = BN / 8;
-            static_assert(THREADS == 128 * WARPGROUPS && WGM % 64 == 0, "64-row wgmma tiles per warpgroup");
+            static_assert(THREADS == 128 * \(tiling.warpSpecialized ? "(WARPGROUPS + 1)" : "WARPGROUPS") && WGM % 64 == 0, "64-row wgmma tiles per warpgroup");\(specializedConstants())
             constexpr int FRAG_ROWS = MB, FRAG_COLS = NB, FRAG_ROW_STEP = 64;
             // wgmma groups left running across an iteration, and the k-tiles loaded ahead: a stage is refilled only
             // once the operations of the k-tile it held have been waited for.
@@ -164,6 +170,157 @@ struct ImmaWgmmaConv3DRenderer {
             """
     }
 
+    /// A warp-specialized kernel's constants: its producer warpgroup (the last, after the WARPGROUPS that
+    /// multiply) and where its mbarriers are.
+    func specializedConstants() -> String {
+        guard tiling.warpSpecialized else { return "" }
+        return """
+
+            // Warp specialization: the last warpgroup (LOADERS threads) copies, the CONSUMERS threads before it multiply.
+            constexpr int CONSUMERS = 128 * WARPGROUPS, LOADERS = 128, CONSUMER_WARPS = 4 * WARPGROUPS;
+            constexpr int BARRIER_OFFSET = \(tiling.barrierOffset);  // from ring_base: full[STAGES], then empty[STAGES], 8 bytes each
+            """
+    }
+
+    /// The mbarrier instructions (PTX ISA, "Parallel Synchronization and Communication Instructions:
+    /// mbarrier") and the named barrier of a warp-specialized kernel, each a thin `asm` wrapper.
+    static let handoffPrelude = #"""
+        // An mbarrier is 8 bytes of shared memory counting arrivals; a phase completes when `count` have arrived,
+        // and the next begins.
+        Q3D_DEVICE void q3d_mbarrier_init(uint32_t bar, int count) {
+          asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" :: "r"(bar), "r"(count) : "memory");
+        }
+        Q3D_DEVICE void q3d_mbarrier_arrive(uint32_t bar) {
+          asm volatile("{ .reg .b64 state; mbarrier.arrive.shared::cta.b64 state, [%0]; }" :: "r"(bar) : "memory");
+        }
+        // Arrives on bar once every cp.async this thread issued before has landed. .noinc: the arrival is one of
+        // the count the barrier was initialized with.
+        Q3D_DEVICE void q3d_cp_async_mbarrier_arrive(uint32_t bar) {
+          asm volatile("cp.async.mbarrier.arrive.noinc.shared::cta.b64 [%0];" :: "r"(bar) : "memory");
+        }
+        // Waits until the phase of bar with parity `parity` (0 for phases 0, 2, ...; 1 for 1, 3, ...) has completed.
+        Q3D_DEVICE void q3d_mbarrier_wait(uint32_t bar, int parity) {
+          uint32_t done;
+          do {
+            asm volatile("{ .reg .pred p; mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2; selp.u32 %0, 1, 0, p; }"
+                         : "=r"(done) : "r"(bar), "r"(parity) : "memory");
+          } while (!done);
+        }
+        // bar.sync among `count` threads (a multiple of 32) at barrier `id` (1-15; 0 is __syncthreads').
+        Q3D_DEVICE void q3d_named_barrier(int id, int count) { asm volatile("bar.sync %0, %1;" :: "r"(id), "r"(count) : "memory"); }
+        // Waits until every cp.async this thread issued has landed.
+        Q3D_DEVICE void q3d_cp_async_wait_all() { asm volatile("cp.async.wait_all;" ::: "memory"); }
+        """#
+
+    /// A warp-specialized block: thread 0 sets up the mbarriers, then the producer warpgroup copies every
+    /// k-tile of the block's work (one tile, a persistent block's m-tiles, or a stream-K block's runs)
+    /// into the ring, and the consumer warpgroups multiply them and finish each tile or run. The block's
+    /// k-tile number `step` (counted over all its work) goes to stage step % STAGES in phase
+    /// step / STAGES of its two barriers: `full` once the producer's copies have landed, `empty` once
+    /// every consumer warp has waited for the operations that read it. Nothing waits at a block-wide
+    /// barrier after the setup; the producer runs up to STAGES k-tiles ahead, into the next tile while
+    /// the consumers store this one.
+    func warpSpecializedBody(epilogue: String) -> String {
+        let indented = ImmaKernelText.indented
+        let persistent = tiling.residentWeights, streamK = tiling.streamKBlocks != nil
+        let weights = persistent ? "panel_base + (k_begin + t) * B_BYTES" : "ring_base + stage * STAGE_BYTES + A_BYTES"
+        let producerLoop = """
+              for (int t = 0; t < k_count; ++t, ++step) {
+                const int stage = step % STAGES;
+                // The stage's previous k-tile (phase step / STAGES - 1 of its empty barrier) must be done with.
+                if (step >= STAGES) q3d_mbarrier_wait(empty_barriers + 8 * stage, (step / STAGES - 1) & 1);
+                load_tile(k_begin + t, stage);
+                q3d_cp_async_mbarrier_arrive(full_barriers + 8 * stage);
+              }
+            """
+        let consumerLoop = """
+              for (int t = 0; t < k_count; ++t, ++step) {
+                const int stage = step % STAGES;
+                q3d_mbarrier_wait(full_barriers + 8 * stage, (step / STAGES) & 1);
+                // The producer's copies, seen through the barrier, handed to wgmma's async proxy.
+                q3d_fence_proxy_async();
+                const uint32_t a_tile = ring_base + stage * STAGE_BYTES + warpgroup * WGM * BK;
+                const uint32_t b_tile = \(weights);
+                q3d_wgmma_fence();
+                #pragma unroll
+                for (int ks = 0; ks < BK / 32; ++ks)
+                  #pragma unroll
+                  for (int mb = 0; mb < MB; ++mb)
+                    q3d_wgmma(acc[mb], q3d_wgmma_descriptor(a_tile + mb * 64 * BK + ks * 32), q3d_wgmma_descriptor(b_tile + ks * 32));
+                q3d_wgmma_commit();
+                q3d_wgmma_wait<IN_FLIGHT>();
+                // k-tile t - IN_FLIGHT's operations are done: its stage may be refilled.
+                if (t >= IN_FLIGHT && lane == 0) q3d_mbarrier_arrive(empty_barriers + 8 * ((step - IN_FLIGHT) % STAGES));
+              }
+              q3d_wgmma_wait<0>();
+            \(ImmaKernelText.eachAccumulator("q3d_register_fence(acc[mb][j][r]);", indent: 2))  // The last IN_FLIGHT k-tiles' stages.
+              for (int i = IN_FLIGHT < k_count ? IN_FLIGHT : k_count; i > 0; --i)
+                if (lane == 0) q3d_mbarrier_arrive(empty_barriers + 8 * ((step - i) % STAGES));
+
+            """
+        let finish = "  {\n" + indented(epilogue) + "\n  }\n"
+        let producer: String, consumer: String
+        if persistent {
+            producer = """
+                    load_weights();  // lands before the first stage's barrier completes (it tracks every earlier copy)
+                    int step = 0;
+                    for (int tile = m_tile; tile < M_TILES; tile += M_STRIDE) {
+                      set_rows(tile * BM);
+
+                """ + indented(indented(producerLoop)) + "\n    }\n"
+            consumer = "    int step = 0;\n    for (;;) {\n" + zero(indent: 6) + indented(indented(consumerLoop + finish)) + """
+
+                      m_tile += M_STRIDE;
+                      if (m_tile >= M_TILES) break;
+                      m0 = m_tile * BM;
+                    }
+
+                """
+        } else if streamK {
+            let runs = """
+                    int step = 0;
+                    int work = q3d_work_start(blockIdx.x);
+                    const int work_end = q3d_work_start(blockIdx.x + 1);
+                    while (work < work_end) {
+
+                """ + indented(Self.streamKRunBounds)
+            producer = runs + """
+                      set_rows(m0);
+                      set_columns(n0);
+
+                """ + indented(indented(producerLoop)) + "\n      work += k_count;\n    }\n"
+            consumer = "    constexpr int VECTORS = MB * NB;  // a partial tile: each consumer's accumulators as VECTORS 4-int vectors\n"
+                + runs + zero(indent: 6) + indented(indented(consumerLoop)) + indented(streamKFixup(epilogue: epilogue))
+                + "\n      work += k_count;\n    }\n"
+        } else {
+            producer = "    int step = 0;\n" + indented(producerLoop) + "\n"
+            consumer = "    int step = 0;\n" + zero(indent: 4) + indented(consumerLoop + finish) + "\n"
+        }
+        return """
+              const uint32_t full_barriers = ring_base + BARRIER_OFFSET, empty_barriers = full_barriers + 8 * STAGES;
+              if (tid == 0) {
+                for (int s = 0; s < STAGES; ++s) {
+                  q3d_mbarrier_init(full_barriers + 8 * s, LOADERS);
+                  q3d_mbarrier_init(empty_barriers + 8 * s, CONSUMER_WARPS);
+                }
+              }
+              __syncthreads();
+              if (warpgroup == WARPGROUPS) {
+                // The producer.
+                const int ltid = tid - CONSUMERS;
+
+            """ + indented(text.loaders()) + "\n" + producer + """
+                q3d_cp_async_wait_all();
+              } else {
+                // The consumers.
+                \(accumulator.type) acc[MB][NB][4];
+
+            """ + consumer + "  }\n"
+    }
+
+    /// Zeroes every accumulator, at `indent` spaces.
+    func zero(indent: Int) -> String { ImmaKernelText.eachAccumulator("acc[mb][j][r] = \(accumulator.zero);", indent: indent) }
+
     /// A persistent block's life: the weights of its channel tile copied once (in the first k-tile's
     /// commit group), then per m-tile the main loop over the resident weights; once a tile's
     /// operations are done and every warpgroup has left the stages, the next tile's first k-tiles are
@@ -212,44 +369,65 @@ struct ImmaWgmmaConv3DRenderer {
               int work = q3d_work_start(blockIdx.x);
               const int work_end = q3d_work_start(blockIdx.x + 1);
               while (work < work_end) {
-                // This run: k-tiles [k_begin, k_begin + k_count) of tile `tile`; n-tiles vary fastest, so that
-                // neighbouring blocks share activation rows in L2.
-                const int tile = work / K_TILES;
-                k_begin = work - tile * K_TILES;
-                k_count = K_TILES - k_begin < work_end - work ? K_TILES - k_begin : work_end - work;
-                m0 = (tile / N_TILES) * BM;
-                n0 = (tile % N_TILES) * BN;
+
+            """ + Self.streamKRunBounds + """
                 set_rows(m0);
                 set_columns(n0);
                 // The previous run's operations, epilogue staging or partial-sum stores have left the ring.
                 __syncthreads();
 
             """ + indented(text.prologue(depth: "PREFETCH")) + ImmaKernelText.eachAccumulator("acc[mb][j][r] = \(accumulator.zero);", indent: 4)
-            + indented(kLoop(weights: "ring_base + read_stage * STAGE_BYTES + A_BYTES")) + """
+            + indented(kLoop(weights: "ring_base + read_stage * STAGE_BYTES + A_BYTES")) + streamKFixup(epilogue: epilogue) + """
+                work += k_count;
+              }
+
+            """
+    }
+
+    /// The tile and k-tiles of a stream-K run starting at k-tile `work` of the block's share (inside the
+    /// run loop).
+    static let streamKRunBounds = """
+            // This run: k-tiles [k_begin, k_begin + k_count) of tile `tile`; n-tiles vary fastest, so that
+            // neighbouring blocks share activation rows in L2.
+            const int tile = work / K_TILES;
+            k_begin = work - tile * K_TILES;
+            k_count = K_TILES - k_begin < work_end - work ? K_TILES - k_begin : work_end - work;
+            m0 = (tile / N_TILES) * BM;
+            n0 = (tile % N_TILES) * BN;
+
+        """
+
+    /// What a stream-K run does with its accumulators (inside the run loop): publish them as partial sums,
+    /// or add the later blocks' and run the epilogue. The threads holding accumulators and the barrier
+    /// among them are the block's, or a warp-specialized kernel's consumers.
+    func streamKFixup(epilogue: String) -> String {
+        let indented = ImmaKernelText.indented
+        let (threads, barrier) = (text.epilogueThreads, text.epilogueBarrier)
+        return """
                 if (k_begin != 0) {
                   // A later part of the tile: publish the partial sums in this block's slot, then raise its flag for the
                   // block that holds the tile's first k-tile (the threadfence example of the CUDA guide).
-                  int32_t* mine = workspace + (blockIdx.x * VECTORS * THREADS + tid) * 4;
+                  int32_t* mine = workspace + (blockIdx.x * VECTORS * \(threads) + tid) * 4;
                   #pragma unroll
                   for (int mb = 0; mb < MB; ++mb)
                     #pragma unroll
-                    for (int j = 0; j < NB; ++j) q3d_store_s32x4(mine + (mb * NB + j) * THREADS * 4, acc[mb][j]);
+                    for (int j = 0; j < NB; ++j) q3d_store_s32x4(mine + (mb * NB + j) * \(threads) * 4, acc[mb][j]);
                   __threadfence();
-                  __syncthreads();
+                  \(barrier);
                   if (tid == 0) atomicAdd(counters + blockIdx.x, 1);
                 } else {
                   // The tile's first k-tile: the blocks after this one that started their runs inside the tile
                   // multiplied the rest of it; add their partial sums as each flag goes up.
                   for (int other = blockIdx.x + 1; k_count < K_TILES && other < GRID_BLOCKS && q3d_work_start(other) < (tile + 1) * K_TILES; ++other) {
                     if (tid == 0) q3d_wait_flag(counters + other);
-                    __syncthreads();
-                    const int32_t* theirs = workspace + (other * VECTORS * THREADS + tid) * 4;
+                    \(barrier);
+                    const int32_t* theirs = workspace + (other * VECTORS * \(threads) + tid) * 4;
                     #pragma unroll
                     for (int mb = 0; mb < MB; ++mb)
                       #pragma unroll
                       for (int j = 0; j < NB; ++j) {
                         int v[4];
-                        q3d_load_s32x4_cg(theirs + (mb * NB + j) * THREADS * 4, v);
+                        q3d_load_s32x4_cg(theirs + (mb * NB + j) * \(threads) * 4, v);
                         #pragma unroll
                         for (int r = 0; r < 4; ++r) acc[mb][j][r] += v[r];
                       }
@@ -259,8 +437,6 @@ struct ImmaWgmmaConv3DRenderer {
             """ + indented(indented(indented(epilogue))) + """
                   }
                 }
-                work += k_count;
-              }
 
             """
     }

@@ -50,7 +50,24 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
             tiling.streamKBlocks = ImmaTiling.streamKBlocks(work: tiling.tiles * tiling.kTiles, minBlocks: config.minBlocks)
         }
         tiling.stagedOutput = config.stagedOutput == 1
+        tiling.warpSpecialized = config.warpSpecialized == 1
         return tiling
+    }
+
+    /// The registers a thread of `config` needs, estimated: accumulators, loader bookkeeping and a reserve.
+    /// A warp-specialized kernel's consumers hold no loader registers and its producer no accumulators;
+    /// the compiler gives every thread the larger of the two.
+    /// The producer's reserve beside its loader bookkeeping, larger than the consumers' (it keeps the loop
+    /// over tiles, stages and barrier phases, and the source pointers). Measured with NVRTC 13.5 for sm_90a
+    /// (2026-12-08): i3d.pw's persistent 128 x 32 x 64 kernel (36 registers of bookkeeping) spills 48 bytes
+    /// under the 80 registers of three resident blocks, so 36 + 48 must exceed 80; r2p1d.t's 128 x 64 x 128
+    /// one needs 75 at two blocks, which 40 + 48 refuses — the estimate errs on the side of no spills.
+    static let producerReserve = 48
+
+    static func estimatedRegisters(_ config: ImmaWgmmaConv3DConfig, _ tiling: ImmaTiling) -> Int {
+        let consumers = accumulators(config) + ImmaLimits.reservedRegisters
+        guard tiling.warpSpecialized else { return consumers + tiling.loaderRegisters }
+        return max(consumers, tiling.loaderRegisters + producerReserve)
     }
 
     /// int32 accumulators per thread: `blockN / 2` per 64-row `wgmma` tile, one tile per 64 rows of
@@ -93,7 +110,7 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
             guard report(.loaderCopies(tiling.inputPiecesPerThread, limit: ImmaLimits.maxInputPiecesPerThread)) else { return }
         }
         let budget = limits.registerBudget(threads: config.threads)
-        let registers = accumulators + tiling.loaderRegisters + ImmaLimits.reservedRegisters
+        let registers = Self.estimatedRegisters(config, tiling)
         if registers > budget {
             guard report(.registers(registers, budget: budget, threads: config.threads)) else { return }
         }
@@ -158,21 +175,33 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
         }
         // stream_k (knob 13): its own grid over one GEMM's tiles, whole reductions shared out, the ring of
         // a non-persistent kernel (counted above), a partial tile per block in the workspace.
-        guard fixed >= 13, config.streamK == 1 else { return }
+        if fixed >= 13, config.streamK == 1 {
+            if !persistentAndStaging {
+                guard report(.notRendered(knob: "stream_k")) else { return }
+            }
+            if config.splitK != 1 {
+                guard report(.streamKConflict(knob: "split_k", value: config.splitK)) else { return }
+            }
+            if config.persistent != 0 {
+                guard report(.streamKConflict(knob: "persistent", value: config.persistent)) else { return }
+            }
+            if geometry.isGrouped {
+                guard report(.streamKGrouped(groups: geometry.groups)) else { return }
+            }
+            if tiling.workspaceElements * 4 > ImmaLimits.maxWorkspaceBytes {
+                guard report(.workspace(bytes: tiling.workspaceElements * 4, limit: ImmaLimits.maxWorkspaceBytes)) else { return }
+            }
+        }
+        // warp_specialized (knob 14): the producer hands a block's own k-tiles to its consumers; the
+        // resources above already count its warpgroup and mbarriers. Until it is fixed they read 0, its first
+        // candidate and the lesser demand: the producer adds threads, shared memory and copies per loading
+        // thread, and frees registers only where the per-thread budget is the maximum either way.
+        guard fixed >= 14, config.warpSpecialized == 1 else { return }
         if !persistentAndStaging {
-            guard report(.notRendered(knob: "stream_k")) else { return }
+            guard report(.notRendered(knob: "warp_specialized")) else { return }
         }
         if config.splitK != 1 {
-            guard report(.streamKConflict(knob: "split_k", value: config.splitK)) else { return }
-        }
-        if config.persistent != 0 {
-            guard report(.streamKConflict(knob: "persistent", value: config.persistent)) else { return }
-        }
-        if geometry.isGrouped {
-            guard report(.streamKGrouped(groups: geometry.groups)) else { return }
-        }
-        if tiling.workspaceElements * 4 > ImmaLimits.maxWorkspaceBytes {
-            guard report(.workspace(bytes: tiling.workspaceElements * 4, limit: ImmaLimits.maxWorkspaceBytes)) else { return }
+            guard report(.warpSpecializedConflict(knob: "split_k", value: config.splitK)) else { return }
         }
     }
 
@@ -228,6 +257,8 @@ struct ImmaWgmmaConv3DRules: Hashable, Sendable {
             "persistent 1 only without split-K, its resident weights (every k-tile of a channel tile) within the shared memory above",
             "staged_output 1 only for ungrouped GEMMs, its 2 x block_m x block_n staging bytes within the shared memory above",
             "stream_k 1 only for ungrouped GEMMs, without split-K or persistent, its partial tile per block within the workspace limit",
+            "warp_specialized 1 only without split-K; its producer warpgroup counts in the threads, registers "
+                + "(the larger of the consumers' and the producer's) and shared memory (two 8-byte mbarriers per stage) above",
         ] + (packs ? ["group_pack one of \(groupPacks): divisors P of the \(geometry.workload.groups) groups whose GEMM of P x C/G "
             + "channels the copies can read, up to 256 channels; the rules above then read that GEMM"] : [])
     }
@@ -244,8 +275,8 @@ extension PrefixRuleConstraints where Config == ImmaWgmmaConv3DConfig {
             build: { v in
                 ImmaWgmmaConv3DConfig(
                     blockM: v[0], blockN: v[1], blockK: v[3], warpgroups: v[2], stages: v[5], wgmmaInFlight: v[6], splitK: v[7],
-                    inputVectorBytes: v[4], rasterGroup: v[8], minBlocks: v[9], groupPack: v.count > 13 ? v[13] : rules.groupPacks[0],
-                    persistent: v[10], stagedOutput: v[11], streamK: v[12])
+                    inputVectorBytes: v[4], rasterGroup: v[8], minBlocks: v[9], groupPack: v.count > 14 ? v[14] : rules.groupPacks[0],
+                    persistent: v[10], stagedOutput: v[11], streamK: v[12], warpSpecialized: v[13])
             },
             passes: { rules.passes($0, fixed: $1) })
     }

@@ -72,7 +72,7 @@ extension ImmaWgmmaConv3DTemplate {
         let tiling = ImmaWgmmaConv3DRules.tiling(g, config)
         // The presets name no device; 132 is the SM count of the H100 SXM and the H200.
         let multiprocessors = Double(arch.multiprocessorCount ?? 132)
-        let registers = ImmaWgmmaConv3DRules.accumulators(config) + tiling.loaderRegisters + ImmaLimits.reservedRegisters
+        let registers = ImmaWgmmaConv3DRules.estimatedRegisters(config, tiling)
         // Blocks resident per SM: what shared memory, threads and (at min_blocks' register cap, else the
         // estimate) registers allow.
         let bySharedMemory = (arch.maxDynamicSharedBytesPerBlock + ImmaWgmmaConv3DRules.reservedSharedBytesPerBlock)

@@ -33,13 +33,14 @@ public enum ImmaWgmmaConv3DTemplate {
     public static let persistentValues = [0, 1]
     public static let stagedOutputValues = [0, 1]
     public static let streamKValues = [0, 1]
+    public static let warpSpecializedValues = [0, 1]
 
     static let knobOrder: [(ImmaWgmmaConv3DConfig.CodingKeys, [Int])] = [
         (.blockM, blockMValues), (.blockN, blockNValues), (.warpgroups, warpgroupsValues), (.blockK, blockKValues),
         (.inputVectorBytes, inputVectorValues), (.stages, stagesValues), (.wgmmaInFlight, wgmmaInFlightValues),
         (.splitK, splitKValues),
         (.rasterGroup, rasterGroupValues), (.minBlocks, minBlocksValues), (.persistent, persistentValues),
-        (.stagedOutput, stagedOutputValues), (.streamK, streamKValues),
+        (.stagedOutput, stagedOutputValues), (.streamK, streamKValues), (.warpSpecialized, warpSpecializedValues),
     ]
 
     /// The knobs of an ungrouped convolution's space; a grouped one adds `group_pack` (``knobs(for:on:)``).
@@ -167,6 +168,9 @@ public enum ImmaWgmmaConv3DTemplate {
         }
         guard config.streamK == 0 || (config.splitK == 1 && config.persistent == 0 && !geometry.isGrouped) else {
             throw mismatch("stream_k 1 shares out the k-tiles of one GEMM itself: it needs split_k 1, persistent 0 and an ungrouped convolution")
+        }
+        guard config.warpSpecialized == 0 || config.splitK == 1 else {
+            throw mismatch("warp_specialized 1 hands each block's own k-tiles from producer to consumers: it needs split_k 1")
         }
         guard tiling.workspaceElements <= Int(Int32.max) else {
             throw mismatch("a split-K workspace of \(tiling.workspaceElements) \(accumulators) is past 32-bit indexing")
