@@ -151,16 +151,7 @@ struct ImmaWgmmaConv3DRenderer {
                 if (t + PREFETCH < k_count) load_tile(k_begin + t + PREFETCH, write_stage);
                 q3d_cp_async_commit();
 
-                const uint32_t a_tile = ring_base + read_stage * STAGE_BYTES + warpgroup * WGM * BK;
-                const uint32_t b_tile = \(weights);
-                q3d_wgmma_fence();
-                #pragma unroll
-                for (int ks = 0; ks < BK / 32; ++ks)
-                  #pragma unroll
-                  for (int mb = 0; mb < MB; ++mb)
-                    q3d_wgmma(acc[mb], q3d_wgmma_descriptor(a_tile + mb * 64 * BK + ks * 32), q3d_wgmma_descriptor(b_tile + ks * 32));
-                q3d_wgmma_commit();
-                q3d_wgmma_wait<IN_FLIGHT>();
+            \(multiplyKTile(stage: "read_stage", weights: weights))
                 read_stage = read_stage + 1 == STAGES ? 0 : read_stage + 1;
                 write_stage = write_stage + 1 == STAGES ? 0 : write_stage + 1;
               }
@@ -239,16 +230,7 @@ struct ImmaWgmmaConv3DRenderer {
                 q3d_mbarrier_wait(full_barriers + 8 * stage, (step / STAGES) & 1);
                 // The producer's copies, seen through the barrier, handed to wgmma's async proxy.
                 q3d_fence_proxy_async();
-                const uint32_t a_tile = ring_base + stage * STAGE_BYTES + warpgroup * WGM * BK;
-                const uint32_t b_tile = \(weights);
-                q3d_wgmma_fence();
-                #pragma unroll
-                for (int ks = 0; ks < BK / 32; ++ks)
-                  #pragma unroll
-                  for (int mb = 0; mb < MB; ++mb)
-                    q3d_wgmma(acc[mb], q3d_wgmma_descriptor(a_tile + mb * 64 * BK + ks * 32), q3d_wgmma_descriptor(b_tile + ks * 32));
-                q3d_wgmma_commit();
-                q3d_wgmma_wait<IN_FLIGHT>();
+            \(multiplyKTile(stage: "stage", weights: weights))
                 // k-tile t - IN_FLIGHT's operations are done: its stage may be refilled.
                 if (t >= IN_FLIGHT && lane == 0) q3d_mbarrier_arrive(empty_barriers + 8 * ((step - IN_FLIGHT) % STAGES));
               }
@@ -320,6 +302,24 @@ struct ImmaWgmmaConv3DRenderer {
 
     /// Zeroes every accumulator, at `indent` spaces.
     func zero(indent: Int) -> String { ImmaKernelText.eachAccumulator("acc[mb][j][r] = \(accumulator.zero);", indent: indent) }
+
+    /// One k-tile's multiplication (inside a k loop, at its indentation, without a final newline): the
+    /// warpgroup's rows of the A tile in stage `stage` times the B tile at `weights`, every k-step's `wgmma`
+    /// committed as one group, then a wait until at most IN_FLIGHT groups run.
+    func multiplyKTile(stage: String, weights: String) -> String {
+        """
+            const uint32_t a_tile = ring_base + \(stage) * STAGE_BYTES + warpgroup * WGM * BK;
+            const uint32_t b_tile = \(weights);
+            q3d_wgmma_fence();
+            #pragma unroll
+            for (int ks = 0; ks < BK / 32; ++ks)
+              #pragma unroll
+              for (int mb = 0; mb < MB; ++mb)
+                q3d_wgmma(acc[mb], q3d_wgmma_descriptor(a_tile + mb * 64 * BK + ks * 32), q3d_wgmma_descriptor(b_tile + ks * 32));
+            q3d_wgmma_commit();
+            q3d_wgmma_wait<IN_FLIGHT>();
+        """
+    }
 
     /// A persistent block's life: the weights of its channel tile copied once (in the first k-tile's
     /// commit group), then per m-tile the main loop over the resident weights; once a tile's
