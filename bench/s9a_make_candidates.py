@@ -25,23 +25,30 @@ rows = []
 for layer, base in bases:
     b = json.loads(base)
     rows.append((layer, b, "base"))
+    # The base shape (up to 6 variants), then smaller tiles per block (up to 2 each) that keep two blocks per SM
+    # within the registers a producer warpgroup leaves.
+    shapes = [((b["block_m"], b["warpgroups"]), 6), ((128, 1), 2), ((128, 2), 2), ((192, 3), 2)]
     seen = set()
     picked = 0
-    for mb, dst, infl, pers in itertools.product([b["min_blocks"], 1, 2], [0, 1, -1], [b["wgmma_in_flight"], 1 - b["wgmma_in_flight"]], [b.get("persistent", 0), 1]):
-        c = dict(b); c["warp_specialized"] = 1; c["min_blocks"] = mb; c["stages"] = b["stages"] + dst; c["wgmma_in_flight"] = infl
-        if pers: c["persistent"] = 1
-        else: c.pop("persistent", None)
-        key = json.dumps(c, sort_keys=True)
-        if key in seen: continue
-        seen.add(key)
-        res = ok(layer, c)
-        if res:
-            rows.append((layer, c, res)); picked += 1
-        if picked >= 8: break
+    for (bm, wg), limit in shapes:
+        taken = 0
+        for mb, dst, infl, pers in itertools.product(
+                [b["min_blocks"], 1, 2], [0, 1, -1], [b["wgmma_in_flight"], 1 - b["wgmma_in_flight"]], [b.get("persistent", 0), 1]):
+            if taken >= limit: break
+            c = dict(b); c["warp_specialized"] = 1; c["min_blocks"] = mb; c["stages"] = b["stages"] + dst; c["wgmma_in_flight"] = infl
+            c["block_m"] = bm; c["warpgroups"] = wg
+            if pers: c["persistent"] = 1
+            else: c.pop("persistent", None)
+            key = json.dumps(c, sort_keys=True)
+            if key in seen: continue
+            seen.add(key)
+            res = ok(layer, c)
+            if res:
+                rows.append((layer, c, res)); taken += 1; picked += 1
     print(layer, picked, file=sys.stderr)
 with open("bench/s9a_candidates.txt", "w") as f:
     f.write("# Session 9: each layer's best imma_wgmma config so far, then warp-specialized twins and variants (min_blocks,\n")
-    f.write("# stages, wgmma_in_flight, persistent) that compile for sm_90a without spills (NVRTC 13.5, 2026-12-08)\n")
+    f.write("# stages, wgmma_in_flight, persistent, smaller tiles) that compile for sm_90a without spills (NVRTC 13.5, 2026-12-08)\n")
     for layer, c, res in rows:
         f.write(f"{layer} {json.dumps(c, separators=(',', ':'), sort_keys=True)}\n")
 for layer, c, res in rows: print(layer, res, file=sys.stderr)
