@@ -52,6 +52,17 @@ final class ImmaPersistentTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(ImmaWgmmaConv3DConfig.self, from: encoded), config)
     }
 
+    /// `config` with one stage fewer (and no more wgmma groups in flight than that leaves room for) until the
+    /// rules pass on `workload` or two stages are left: room for resident weights.
+    static func fewerStagesUntilValid(_ config: ImmaWgmmaConv3DConfig, for workload: Conv3DParameters) throws -> ImmaWgmmaConv3DConfig {
+        var config = config
+        while config.stages > 2, try !ImmaWgmmaConv3DTemplate.violations(of: config, for: workload, on: .sm90a).isEmpty {
+            config.stages -= 1
+            config.wgmmaInFlight = min(config.wgmmaInFlight, config.stages - 2)
+        }
+        return config
+    }
+
     static func off(_ config: ImmaWgmmaConv3DConfig) -> ImmaWgmmaConv3DConfig {
         var config = config
         config.persistent = 0
@@ -88,11 +99,8 @@ final class ImmaPersistentTests: XCTestCase {
         for name in ["r3d.l1", "r2p1d.s", "r2p1d.t", "i3d.pw"] {
             // The default made persistent, with fewer stages where the weights need the room.
             let twin = try XCTUnwrap(ImmaEmulationTests.smallTwins.first { $0.name == name })
-            var config = Self.persistent(try ImmaWgmmaConv3DTemplate.defaultConfig(for: twin.workload, on: .sm90a))
-            while config.stages > 2, try !ImmaWgmmaConv3DTemplate.violations(of: config, for: twin.workload, on: .sm90a).isEmpty {
-                config.stages -= 1
-                config.wgmmaInFlight = min(config.wgmmaInFlight, config.stages - 2)
-            }
+            let config = try Self.fewerStagesUntilValid(
+                Self.persistent(try ImmaWgmmaConv3DTemplate.defaultConfig(for: twin.workload, on: .sm90a)), for: twin.workload)
             XCTAssertEqual(try ImmaWgmmaConv3DTemplate.violations(of: config, for: twin.workload, on: .sm90a), [], name)
             cases.append((name, twin.workload, config, .int8(relu: true, residual: true)))
         }

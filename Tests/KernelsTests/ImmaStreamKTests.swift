@@ -81,6 +81,11 @@ final class ImmaStreamKTests: XCTestCase {
         batch: 1, inputChannels: 32, outputChannels: 16, input: Extent3(2, 8, 8), kernel: Extent3(uniform: 3),
         padding: .explicit(Padding3D(symmetric: Extent3(uniform: 1))))
 
+    /// 48 channels in 3 n-tiles of 16, 5 m-tiles of 64 rows, 9 k-tiles of 32 bytes.
+    static let wide = try! Conv3DParameters(
+        batch: 1, inputChannels: 32, outputChannels: 48, input: Extent3(1, 16, 20), kernel: Extent3(1, 3, 3),
+        padding: .explicit(Padding3D(symmetric: Extent3(0, 1, 1))))
+
     /// 64 x 16 tiles, 32-byte k-tiles: on the tiny workload (2 tiles of 27 k-tiles) every block of the
     /// 54 gets one k-tile, and the first block of each tile adds the partial sums of the 26 after it.
     static let chainConfig = ImmaWgmmaConv3DConfig(
@@ -96,8 +101,7 @@ final class ImmaStreamKTests: XCTestCase {
         for output in ImmaEmulationTests.outputs.prefix(4) { cases.append(("chain", tiny, Self.chainConfig, output)) }
         // 48 channels in 3 n-tiles of 16, 5 m-tiles of 64 rows, 9 k-tiles of 32 bytes: 135 k-tiles for 132 blocks,
         // so runs of one or two k-tiles that cross tile boundaries at every offset.
-        let wide = try Conv3DParameters(batch: 1, inputChannels: 32, outputChannels: 48, input: Extent3(1, 16, 20), kernel: Extent3(1, 3, 3),
-                                        padding: .explicit(Padding3D(symmetric: Extent3(0, 1, 1))))
+        let wide = Self.wide
         XCTAssertEqual(try ImmaWgmmaConv3DTemplate.render(workload: wide, config: Self.chainConfig, output: .int32).grid, LaunchDimensions(x: 132))
         cases.append(("wide", wide, Self.chainConfig, .int8(relu: true, residual: true)))
         var pair = Self.chainConfig

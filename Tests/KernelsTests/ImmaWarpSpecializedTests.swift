@@ -145,10 +145,7 @@ final class ImmaWarpSpecializedTests: XCTestCase {
             guard ["r3d.l1", "r2p1d.t"].contains(name) else { continue }
             var persistent = config
             persistent.persistent = 1
-            while persistent.stages > 2, try !ImmaWgmmaConv3DTemplate.violations(of: persistent, for: twin.workload, on: .sm90a).isEmpty {
-                persistent.stages -= 1
-                persistent.wgmmaInFlight = min(persistent.wgmmaInFlight, persistent.stages - 2)
-            }
+            persistent = try ImmaPersistentTests.fewerStagesUntilValid(persistent, for: twin.workload)
             XCTAssertEqual(try ImmaWgmmaConv3DTemplate.violations(of: persistent, for: twin.workload, on: .sm90a), [], name)
             cases.append((name + " persistent", twin.workload, persistent, .int8(relu: false, residual: false)))
         }
@@ -169,8 +166,7 @@ final class ImmaWarpSpecializedTests: XCTestCase {
         var chain = ImmaStreamKTests.chainConfig
         chain.warpSpecialized = 1
         cases.append(("chain", ImmaStreamKTests.tiny, chain, .int8(relu: true, residual: true)))
-        let wide = try Conv3DParameters(batch: 1, inputChannels: 32, outputChannels: 48, input: Extent3(1, 16, 20), kernel: Extent3(1, 3, 3),
-                                        padding: .explicit(Padding3D(symmetric: Extent3(0, 1, 1))))
+        let wide = ImmaStreamKTests.wide
         var pairRuns = chain
         pairRuns.blockM = 128
         pairRuns.warpgroups = 2

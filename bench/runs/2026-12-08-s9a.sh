@@ -9,13 +9,4 @@ cat bench/s9a_candidates.txt bench/s9a_candidates.txt > /tmp/s9a.txt
 CANDIDATES=/tmp/s9a.txt timeout 440 bash $S candidates > /dev/null
 python3 Scripts/bench_torch.py --out $OUT/torch.json --modes fp16cl --repeats 30 >> $OUT/log.txt 2>&1
 grep -E "FAILED|rror" $OUT/log.txt | head
-python3 - <<'P'
-import json, os
-out = os.environ["OUT"]
-torch = {}
-for f in ["torch_first.json", "torch.json"]:
-    for r in json.load(open(f"{out}/{f}"))["layers"]: torch.setdefault(r["name"], []).append(r["fp16cl"]["ms"])
-for line in open(f"{out}/candidates_imma_wgmma.jsonl"):
-    r = json.loads(line); c = r["config"] if isinstance(r["config"], dict) else json.loads(r["config"])
-    print(f"{r['layer']:7s} {r['ms']:.4f} ({r['ms_min']:.4f}-{r['ms_max']:.4f}) x {min(torch[r['layer']])/r['ms']:.2f} {r['verified']} {json.dumps(c, separators=(',', ':'), sort_keys=True)}")
-P
+python3 Scripts/candidates_table.py $OUT

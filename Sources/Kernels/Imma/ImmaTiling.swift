@@ -31,8 +31,6 @@ struct ImmaTiling: Hashable, Sendable {
     /// barrier per k-tile.
     var warpSpecialized = false
 
-    /// Threads that hold accumulators and run the epilogue: all but the producer warpgroup.
-    var consumerThreads: Int { warpSpecialized ? threads - 128 : threads }
     /// Threads that issue the `cp.async` copies: the producer warpgroup, or every thread.
     var loaderThreads: Int { warpSpecialized ? 128 : threads }
 
